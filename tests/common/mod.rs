@@ -1,0 +1,98 @@
+//! Shared test support: building the C libraries and C test programs, and
+//! running them against ringcap or against the system libpcap.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Once;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory holding libringcap.so and libpcap.so.0.8 (built once per
+/// test process with `make lib`).
+pub fn lib_dir() -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let st = Command::new("make")
+            .arg("-s")
+            .arg("lib")
+            .current_dir(root())
+            .status()
+            .expect("run make lib");
+        assert!(st.success(), "make lib failed");
+    });
+    root().join("target/lib")
+}
+
+/// Which library a C program is built and run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Against {
+    /// ringcap's headers and libpcap.so.0.8.
+    Ringcap,
+    /// The system's <pcap/pcap.h> and libpcap.
+    System,
+}
+
+impl Against {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Against::Ringcap => "ringcap",
+            Against::System => "system",
+        }
+    }
+}
+
+/// Compile `c-tests/<name>.c` (plus `extra` sources) against one library;
+/// returns the executable. Compilation errors fail the test with the compiler's
+/// output.
+pub fn build_c(name: &str, against: Against, extra_flags: &[&str]) -> PathBuf {
+    let src = root().join("c-tests").join(format!("{name}.c"));
+    build_c_file(&src, name, against, extra_flags)
+}
+
+pub fn build_c_file(src: &Path, name: &str, against: Against, extra_flags: &[&str]) -> PathBuf {
+    let out_dir = root().join("target/c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(format!("{name}-{}", against.tag()));
+    let mut cmd = Command::new("cc");
+    cmd.args(["-std=gnu11", "-O1", "-g", "-Wall", "-Werror", "-Wno-deprecated-declarations"]);
+    match against {
+        Against::Ringcap => {
+            let lib = lib_dir();
+            cmd.arg(format!("-I{}", root().join("include").display()));
+            cmd.arg(src);
+            cmd.arg(format!("-L{}", lib.display())).arg("-lpcap");
+            cmd.arg(format!("-Wl,-rpath,{}", lib.display()));
+        }
+        Against::System => {
+            cmd.arg(src);
+            cmd.arg("-lpcap");
+        }
+    }
+    cmd.args(extra_flags);
+    cmd.arg("-o").arg(&exe);
+    let out = cmd.output().expect("run cc");
+    assert!(
+        out.status.success(),
+        "compiling {} against {:?} failed:\n{}",
+        src.display(),
+        against,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Run a program, with `LD_LIBRARY_PATH` pointing at ringcap's libraries when
+/// `against` is ringcap (so an unmodified binary linked with -lpcap loads
+/// ringcap's libpcap.so.0.8).
+pub fn run(exe: &Path, args: &[&str], against: Against) -> Output {
+    let mut cmd = Command::new(exe);
+    cmd.args(args);
+    if against == Against::Ringcap {
+        cmd.env("LD_LIBRARY_PATH", lib_dir());
+    }
+    cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
+}
