@@ -15,6 +15,8 @@ pub mod bpf;
 pub mod dlt;
 pub mod error;
 pub mod packet;
+#[allow(unsafe_code)]
+pub mod ring;
 pub mod sys;
 
 #[allow(unsafe_code)]
