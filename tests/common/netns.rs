@@ -50,6 +50,9 @@ pub fn with_veth_opts<R: Send + 'static>(link_args: &[&str], f: impl FnOnce(&Vet
     let h = std::thread::spawn(move || {
         ns::unshare_net().expect("unshare(CLONE_NEWNET)");
         ip(&["link", "add", "rca", "type", "veth", "peer", "name", "rcb"]);
+        // Fixed addresses, so runs against different libraries see the same bytes.
+        ip(&["link", "set", "rca", "address", "02:00:00:00:00:0a"]);
+        ip(&["link", "set", "rcb", "address", "02:00:00:00:00:0b"]);
         // Quiet the links before they come up: no IPv6 autoconfiguration
         // chatter in captures, so counts are exact.
         for dev in ["rca", "rcb"] {
