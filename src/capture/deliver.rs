@@ -4,8 +4,7 @@
 //! from ring metadata, snapshot trimming, timestamp precision. Packets are
 //! edited in place in the ring and never copied.
 
-use crate::bpf::interp::{self, AuxData};
-use crate::bpf::Program;
+use crate::bpf::interp::{AuxData, Compiled};
 use crate::dlt::DLT_LINUX_SLL2;
 use crate::error::{Error, Result};
 use crate::packet::{PacketHeader, Precision};
@@ -35,10 +34,11 @@ impl Direction {
     }
 }
 
-/// A filter applied in userland to packets the kernel queued before it.
+/// A filter applied in userland to packets the kernel queued before it (or
+/// to every packet when the kernel refused the program).
 #[derive(Debug, Default)]
 pub struct UserlandFilter {
-    pub program: Option<Program>,
+    pub program: Option<Compiled>,
     /// Filter in userland while fewer than this many frames/blocks have been
     /// handed back (the ones that may hold packets the old filter passed).
     pub until_consumed: u64,
@@ -97,7 +97,7 @@ impl Delivery {
         if let Some(prog) = &self.userland.program {
             if consumed < self.userland.until_consumed {
                 let aux = AuxData { vlan_tag_present: m.vlan_valid(), vlan_tag: m.vlan_tci & 0x0fff };
-                if interp::filter_with_aux(prog, slot.data(), m.wire_len, Some(&aux)) == 0 {
+                if prog.run(slot.data(), m.wire_len, Some(&aux)) == 0 {
                     self.rejected += 1;
                     return Ok(None);
                 }

@@ -189,6 +189,46 @@ impl LiveCapture {
         Ok(())
     }
 
+    /// `pcap_setfilter`: attach the program to the socket (rewritten for
+    /// cooked sockets), after a reject-all program and a drain so that no
+    /// packet slips through between the two; packets already in the ring
+    /// were accepted by the old filter, so they are filtered in userland.
+    /// Where the kernel cannot run the program, every packet is filtered in
+    /// userland (and the snapshot is applied there).
+    pub fn set_filter(&mut self, prog: &[crate::bpf::Insn]) -> Result<()> {
+        if !crate::bpf::validate::validate(prog) {
+            return Err(Error::msg("BPF program is not valid"));
+        }
+        let sock = &self.shared.sock;
+        let kernel_prog = if prog.len() > u16::MAX as usize {
+            None
+        } else if self.d.cooked {
+            super::kfilter::for_cooked(prog, self.d.linktype)
+        } else {
+            Some(prog.to_vec())
+        };
+        let attached = match &kernel_prog {
+            Some(k) => {
+                let reject_all = [crate::bpf::Insn::stmt(crate::bpf::insn::BPF_RET | crate::bpf::insn::BPF_K, 0)];
+                if sock.attach_filter(&reject_all).is_ok() {
+                    sock.drain().map_err(|e| Error::os("recv failed when changing filter", &e))?;
+                }
+                sock.attach_filter(k).is_ok()
+            }
+            None => false,
+        };
+        let program = Some(crate::bpf::interp::Compiled::new(prog));
+        if attached {
+            let (consumed, _) = self.rx.consumed();
+            self.d.userland.until_consumed = consumed + self.rx.possibly_filled() as u64 + 1;
+        } else {
+            sock.detach_filter().map_err(|e| Error::os("can't remove kernel filter", &e))?;
+            self.d.userland.until_consumed = u64::MAX;
+        }
+        self.d.userland.program = program;
+        Ok(())
+    }
+
     fn poll_timeout(&self) -> i32 {
         if self.nonblock {
             0
