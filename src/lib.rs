@@ -14,6 +14,7 @@
 pub mod bpf;
 pub mod dlt;
 pub mod error;
+pub mod filter;
 pub mod packet;
 pub mod sys;
 
