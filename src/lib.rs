@@ -12,10 +12,13 @@
 #![deny(unsafe_code)]
 
 pub mod bpf;
+pub mod capture;
 pub mod dlt;
 pub mod error;
 pub mod filter;
 pub mod packet;
+#[allow(unsafe_code)]
+pub mod ring;
 pub mod sys;
 
 #[allow(unsafe_code)]
