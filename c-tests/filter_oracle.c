@@ -6,7 +6,8 @@
  * a newline):
  *
  *   C <dlt> <snaplen> <optimize> <netmask> <expr>
- *       -> "OK <n> <code jt jf k,...>" or "ERR <pcap_geterr text>"
+ *       -> "OK <n> <code jt jf k,...>" or "ERR <pcap_geterr text>" (with
+ *          newline and backslash escaped as \n and \\)
  *   T <dlt> <snaplen> <optimize> <netmask> <reps> <expr>
  *       -> "TIME <nanoseconds per pcap_compile>" (or "ERR ...")
  *   P <file>
@@ -16,6 +17,8 @@
  *       -> "SAME <packets> <accepted>" or "DIFF <index> <ret a> <ret b>"
  *   R <prog>
  *       -> "RET r0 r1 ..." (return value for every packet)
+ *   L <dlt> <snaplen> <optimize> <netmask> <expr>
+ *       -> "LIST <n>" and n lines of bpf_image() (tcpdump -d), or "ERR ..."
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -44,6 +47,21 @@ static char *field(char **cur)
 	} else
 		*cur = NULL;
 	return s;
+}
+
+/* An error text on one line: newline and backslash escaped. */
+static void print_err(const char *m)
+{
+	printf("ERR\t");
+	for (; *m; m++) {
+		if (*m == '\n')
+			printf("\\n");
+		else if (*m == '\\')
+			printf("\\\\");
+		else
+			putchar(*m);
+	}
+	putchar('\n');
 }
 
 static void print_prog(const struct bpf_program *p)
@@ -144,13 +162,26 @@ int main(void)
 		if (l && line[l - 1] == '\n')
 			line[--l] = 0;
 		cmd = field(&cur);
-		if (strcmp(cmd, "C") == 0 || strcmp(cmd, "T") == 0) {
+		if (strcmp(cmd, "L") == 0) {
+			struct bpf_program prog;
+			pcap_t *p;
+			u_int i;
+			if (compile(&cur, &prog, &p, NULL) != 0)
+				print_err(pcap_geterr(p));
+			else {
+				printf("LIST\t%u\n", prog.bf_len);
+				for (i = 0; i < prog.bf_len; i++)
+					printf("%s\n", bpf_image(&prog.bf_insns[i], (int)i));
+				pcap_freecode(&prog);
+			}
+			pcap_close(p);
+		} else if (strcmp(cmd, "C") == 0 || strcmp(cmd, "T") == 0) {
 			struct bpf_program prog;
 			pcap_t *p;
 			long reps = 0;
 			int timed = cmd[0] == 'T';
 			if (compile(&cur, &prog, &p, timed ? &reps : NULL) != 0)
-				printf("ERR\t%s\n", pcap_geterr(p));
+				print_err(pcap_geterr(p));
 			else if (!timed) {
 				print_prog(&prog);
 				pcap_freecode(&prog);
