@@ -731,6 +731,15 @@ pub fn expressions() -> Vec<String> {
             add(format!("{a}{}{b}", ops[k % ops.len()]), &mut out);
         }
     }
+    // Long programs: branches further than 255 instructions.
+    for n in [16usize, 40, 90] {
+        add((1..=n).map(|i| format!("port {i}")).collect::<Vec<_>>().join(" or "), &mut out);
+        add(format!("not ({})", (1..=n).map(|i| format!("host 10.0.{}.{}", i / 250, i % 250)).collect::<Vec<_>>().join(" or ")), &mut out);
+        add((1..=n).map(|i| format!("tcp[{}] = {}", i % 20, i)).collect::<Vec<_>>().join(" and "), &mut out);
+    }
+    for e in ["tcp and not tcp", "ip and arp", "ip and ip6", "less 10 and greater 20", "vlan 1 and vlan 1 and vlan 1 and vlan 1"] {
+        add(e.to_string(), &mut out);
+    }
     // Token soup.
     for _ in 0..300 {
         let n = 1 + rng.below(6);
