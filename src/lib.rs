@@ -15,6 +15,7 @@ pub mod bpf;
 pub mod capture;
 pub mod dlt;
 pub mod error;
+pub mod filter;
 pub mod packet;
 #[allow(unsafe_code)]
 pub mod ring;

@@ -8,6 +8,7 @@
 
 pub mod ifaddrs;
 pub mod mmap;
+pub mod netdb;
 pub mod netdev;
 pub mod ns;
 pub mod poll;

@@ -1,0 +1,151 @@
+//! Filter compilation exports: `pcap_compile`, `pcap_compile_nopcap`,
+//! `pcap_freecode`.
+//!
+//! Ownership: a successful compile fills the caller's `struct bpf_program`
+//! with an instruction array allocated with `malloc`; the caller releases it
+//! with `pcap_freecode` (or `free`). `pcap_freecode` leaves the structure
+//! empty, so a second call is harmless.
+
+use std::ffi::{c_char, c_int, c_uint};
+
+use super::cstr::borrow;
+use super::handle::pcap_t;
+use super::types::{bpf_insn, bpf_program};
+use crate::error::code;
+use crate::filter::{self, CompileOptions, Origin};
+
+/// Copy a program into a malloc'ed array owned by `program`.
+///
+/// # Safety
+/// `program` must point to a writable `struct bpf_program`.
+unsafe fn store_program(program: *mut bpf_program, insns: &[bpf_insn]) -> bool {
+    let bytes = std::mem::size_of_val(insns);
+    // SAFETY: malloc has no preconditions; the result is checked.
+    let p = unsafe { libc::malloc(bytes.max(1)) } as *mut bpf_insn;
+    if p.is_null() {
+        return false;
+    }
+    // SAFETY: `p` has room for insns.len() instructions; `program` is
+    // writable (caller's contract).
+    unsafe {
+        std::ptr::copy_nonoverlapping(insns.as_ptr(), p, insns.len());
+        (*program).bf_insns = p;
+        (*program).bf_len = insns.len() as c_uint;
+    }
+    true
+}
+
+/// The expression text (`NULL` compiles as the empty expression).
+///
+/// # Safety
+/// `buf` must be NULL or a NUL-terminated string.
+unsafe fn expr_text<'a>(buf: *const c_char) -> std::borrow::Cow<'a, str> {
+    // SAFETY: caller's contract.
+    unsafe { borrow(buf) }.unwrap_or(std::borrow::Cow::Borrowed(""))
+}
+
+/// `pcap_compile`: compile `buf` for the handle's link type and snapshot
+/// length. Returns 0, or `PCAP_ERROR` with the message in `pcap_geterr(p)`.
+/// A NULL or closed handle, or a NULL `program`, gives `PCAP_ERROR`.
+/// Thread-safe for distinct handles (and for one handle, apart from the
+/// error buffer it shares).
+#[no_mangle]
+pub unsafe extern "C" fn pcap_compile(
+    p: *mut pcap_t,
+    program: *mut bpf_program,
+    buf: *const c_char,
+    optimize: c_int,
+    mask: u32,
+) -> c_int {
+    ffi!(code::ERROR, {
+        // SAFETY: `p` is NULL or a handle pointer (checked by from_ptr).
+        let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
+        let info = h.info();
+        if !info.activated {
+            h.set_errmsg("not-yet-activated pcap_t passed to pcap_compile");
+            return code::ERROR;
+        }
+        if program.is_null() {
+            h.set_errmsg("pcap_compile: NULL struct bpf_program pointer");
+            return code::ERROR;
+        }
+        let opts = CompileOptions {
+            linktype: info.linktype,
+            snaplen: info.snapshot as u32,
+            optimize: optimize != 0,
+            netmask: mask,
+            linux_vlan_ancillary: info.vlan_ancillary,
+        };
+        // libpcap records a version only for savefiles.
+        let origin =
+            if info.version_major != 0 { Origin::Savefile { swapped: info.swapped } } else { Origin::Capture };
+        // SAFETY: caller passes a NUL-terminated string or NULL.
+        let expr = unsafe { expr_text(buf) };
+        match filter::compile_for(&expr, &opts, origin) {
+            Ok(insns) => {
+                // SAFETY: program is non-NULL and the caller's writable struct.
+                if unsafe { store_program(program, &insns) } {
+                    0
+                } else {
+                    h.set_errmsg("malloc");
+                    code::ERROR
+                }
+            }
+            Err(e) => h.fail(&e),
+        }
+    })
+}
+
+/// `pcap_compile_nopcap`: compile for a link type and snapshot length
+/// without a handle. Returns 0 or `PCAP_ERROR` (the message is lost, as in
+/// libpcap).
+#[no_mangle]
+pub unsafe extern "C" fn pcap_compile_nopcap(
+    snaplen: c_int,
+    linktype: c_int,
+    program: *mut bpf_program,
+    buf: *const c_char,
+    optimize: c_int,
+    mask: u32,
+) -> c_int {
+    ffi!(code::ERROR, {
+        if program.is_null() {
+            return code::ERROR;
+        }
+        let opts = CompileOptions {
+            linktype,
+            snaplen: snaplen as u32,
+            optimize: optimize != 0,
+            netmask: mask,
+            linux_vlan_ancillary: false,
+        };
+        // SAFETY: caller passes a NUL-terminated string or NULL.
+        let expr = unsafe { expr_text(buf) };
+        match filter::compile(&expr, &opts) {
+            // SAFETY: program is non-NULL and the caller's writable struct.
+            Ok(insns) if unsafe { store_program(program, &insns) } => 0,
+            _ => code::ERROR,
+        }
+    })
+}
+
+/// `pcap_freecode`: free the instructions of a program filled by
+/// `pcap_compile` and reset it (`bf_len` 0, `bf_insns` NULL). NULL is
+/// ignored.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_freecode(program: *mut bpf_program) {
+    ffi!((), {
+        if program.is_null() {
+            return;
+        }
+        // SAFETY: non-NULL pointer to the caller's struct; bf_insns is NULL
+        // or an array this library allocated with malloc.
+        unsafe {
+            (*program).bf_len = 0;
+            if !(*program).bf_insns.is_null() {
+                libc::free((*program).bf_insns as *mut libc::c_void);
+                (*program).bf_insns = std::ptr::null_mut();
+            }
+        }
+    })
+}

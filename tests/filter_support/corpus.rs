@@ -1,0 +1,750 @@
+//! The expression corpus of the filter differential tests and benchmark:
+//! every primitive with every qualifier combination, operators and
+//! precedence, arithmetic, named constants, the expressions people type,
+//! and malformed input (syntax, scanner and semantic errors, token soup).
+//! Deterministic; `tests/filter/corpus.txt` is its checked-in copy.
+
+/// A small deterministic PRNG (xorshift64*), so the corpus never changes
+/// between runs.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+/// Protocol qualifiers (with the empty one).
+const PROTOS: &[&str] = &[
+    "", "ip", "ip6", "arp", "rarp", "tcp", "udp", "sctp", "icmp", "link", "ether", "decnet", "wlan", "icmp6", "igmp",
+    "pim", "ah", "esp", "vrrp", "atalk", "iso", "isis", "radio", "carp",
+];
+/// Direction qualifiers.
+const DIRS: &[&str] = &["", "src", "dst", "src or dst", "src and dst", "dst or src", "dst and src"];
+/// 802.11 address qualifiers, crossed with fewer protocols and values.
+const WLAN_DIRS: &[&str] = &["addr1", "addr2", "addr3", "addr4", "ra", "ta"];
+const WLAN_PROTOS: &[&str] = &["", "wlan", "ether", "ip", "tcp"];
+const WLAN_ADDRS: &[&str] = &["host 00:11:22:33:44:55", "00:11:22:33:44:55", "host 10.0.0.1", "port 80", "net 10.0.0.0/8"];
+/// Address-type qualifiers with a value.
+const ADDRS: &[&str] = &[
+    "host 10.0.0.1",
+    "host 192.168.1.10",
+    "10.0.0.2",
+    "net 10.0.0.0/8",
+    "net 192.168.1.0/24",
+    "net 10.0.0.0 mask 255.0.0.0",
+    "net 172.16",
+    "net 10",
+    "host 2001:db8::1",
+    "net 2001:db8::/32",
+    "host ::1",
+    "port 80",
+    "port 53",
+    "portrange 1000-2000",
+    "portrange 20-21",
+    "host localhost",
+    "port http",
+    "port domain",
+    "portrange ftp-data-ftp",
+    "host 00:11:22:33:44:55",
+    "00:11:22:33:44:55",
+    "proto 6",
+    "proto 17",
+    "proto \\tcp",
+    "proto \\udp",
+    "protochain 6",
+    "protochain \\udp",
+    "gateway localhost",
+    "host 1.2",
+    "net 1.2.3.0/24",
+    "host $1f",
+];
+
+const KEYWORD_PRIMITIVES: &[&str] = &[
+    "ip", "ip6", "arp", "rarp", "tcp", "udp", "sctp", "icmp", "icmp6", "igmp", "igrp", "pim", "vrrp", "carp", "ah",
+    "esp", "atalk", "aarp", "decnet", "lat", "sca", "moprc", "mopdl", "iso", "esis", "es-is", "isis", "is-is", "clnp",
+    "stp", "ipx", "netbeui", "l1", "l2", "iih", "lsp", "snp", "csnp", "psnp", "radio", "link", "ether",
+];
+
+const SPECIAL: &[&str] = &[
+    "broadcast",
+    "multicast",
+    "ether broadcast",
+    "ether multicast",
+    "link broadcast",
+    "ip broadcast",
+    "ip multicast",
+    "ip6 multicast",
+    "ip6 broadcast",
+    "tcp broadcast",
+    "wlan broadcast",
+    "less 60",
+    "less 1500",
+    "greater 100",
+    "greater 64",
+    "len <= 64",
+    "len > 1000",
+    "len = 98",
+    "len != 60",
+    "length >= 100",
+    "vlan",
+    "vlan 100",
+    "vlan 200",
+    "vlan 0",
+    "vlan 4095",
+    "vlan and vlan",
+    "vlan 100 and vlan 200",
+    "vlan and ip",
+    "vlan 100 and tcp port 80",
+    "vlan and vlan and ip6",
+    "not vlan",
+    "vlan or arp",
+    "ip or vlan",
+    "(vlan and ip) or ip",
+    "vlan 100 and host 10.0.0.1",
+    "vlan (100)",
+    "vlan and mpls",
+    "mpls",
+    "mpls 100",
+    "mpls 200",
+    "mpls and mpls",
+    "mpls 100 and mpls 200",
+    "mpls and ip",
+    "mpls and ip6",
+    "mpls and tcp port 80",
+    "mpls 100 and host 10.0.0.1",
+    "mpls and vlan",
+    "pppoed",
+    "pppoes",
+    "pppoes 0x1234",
+    "pppoes 4660 and ip",
+    "pppoes and tcp",
+    "pppoes and ip6 and udp port 53",
+    "pppoes and host 10.0.0.1",
+    "geneve",
+    "geneve 5",
+    "geneve 10",
+    "geneve and ip",
+    "geneve and tcp port 80",
+    "geneve 5 and ether host 00:11:22:33:44:55",
+    "geneve and vlan",
+    "geneve and host 10.0.0.1",
+    "geneve and ether broadcast",
+    "inbound",
+    "outbound",
+    "not inbound",
+    "ifindex 1",
+    "ifindex 2",
+    "llc",
+    "llc i",
+    "llc s",
+    "llc u",
+    "llc rr",
+    "llc rnr",
+    "llc rej",
+    "llc ui",
+    "llc ua",
+    "llc disc",
+    "llc dm",
+    "llc sabme",
+    "llc test",
+    "llc xid",
+    "llc frmr",
+    "llc foo",
+    "byte 12 = 8",
+    "byte 0 < 5",
+    "byte 1 > 3",
+    "byte 2 & 7",
+    "byte 3 | 1",
+    "type mgt",
+    "type data",
+    "type ctl",
+    "type management",
+    "type control",
+    "type 8",
+    "type 1",
+    "type foo",
+    "type mgt subtype beacon",
+    "type mgt subtype probe-req",
+    "type mgt subtype assocreq",
+    "type mgt subtype deauth",
+    "type ctl subtype rts",
+    "type ctl subtype ack",
+    "type data subtype qos-data",
+    "type data subtype null",
+    "type mgt subtype 0x80",
+    "type mgt subtype 0x81",
+    "type mgt subtype rts",
+    "subtype beacon",
+    "subtype qos-data",
+    "subtype cts",
+    "subtype data",
+    "subtype foo",
+    "dir nods",
+    "dir tods",
+    "dir fromds",
+    "dir dstods",
+    "dir 3",
+    "dir foo",
+    "direction tods",
+    "wlan addr1 00:11:22:33:44:55",
+    "wlan ra 00:11:22:33:44:55 or wlan ta 00:11:22:33:44:55",
+    "on eth0",
+    "ifname eth0",
+    "rset foo",
+    "rnr 1",
+    "srnr 2",
+    "reason match",
+    "reason 3",
+    "action pass",
+    "action block",
+    "lane",
+    "llc and lane",
+    "metac",
+    "bcc",
+    "oam",
+    "oamf4",
+    "oamf4ec",
+    "oamf4sc",
+    "sc",
+    "ilmic",
+    "connectmsg",
+    "metaconnect",
+    "vpi 1",
+    "vci 5",
+    "vpi > 1",
+    "vci (1 or 2)",
+    "fisu",
+    "lssu",
+    "lsu",
+    "msu",
+    "hfisu",
+    "hlssu",
+    "hmsu",
+    "sio 1",
+    "opc 100",
+    "dpc 100",
+    "sls 3",
+    "hsio 1",
+    "hopc < 10",
+    "hdpc (1 or 2)",
+    "hsls != 5",
+];
+
+/// Loads with every protocol and size, for arithmetic.
+const LOADS: &[&str] = &[
+    "ip[0]",
+    "ip[9]",
+    "ip[2:2]",
+    "ip[12:4]",
+    "ip[6:2] & 0x1fff",
+    "ip6[6]",
+    "ip6[0:4]",
+    "tcp[13]",
+    "tcp[0:2]",
+    "tcp[tcpflags]",
+    "tcp[12:1] >> 4",
+    "udp[0:2]",
+    "udp[8:4]",
+    "icmp[0]",
+    "icmp[icmptype]",
+    "icmp[icmpcode]",
+    "icmp6[0]",
+    "icmp6[icmp6type]",
+    "sctp[0:2]",
+    "igmp[0]",
+    "pim[0]",
+    "vrrp[0]",
+    "carp[0]",
+    "igrp[0]",
+    "arp[7]",
+    "arp[6:2]",
+    "rarp[7]",
+    "ether[0]",
+    "ether[12:2]",
+    "link[0]",
+    "ether[6:4]",
+    "radio[0]",
+    "ppp[2:2]",
+    "len",
+    "decnet[0]",
+    "atalk[0]",
+    "lat[0]",
+    "sca[0]",
+    "moprc[0]",
+    "mopdl[0]",
+];
+
+const RELS: &[&str] = &[" = ", " == ", " != ", " > ", " < ", " >= ", " <= "];
+const ARITH: &[&str] = &[" + ", " - ", " * ", " / ", " % ", " & ", " | ", " ^ ", " << ", " >> "];
+
+/// What people type (tcpdump and pcap-filter man pages, cheat sheets).
+const TYPED: &[&str] = &[
+    "",
+    "tcp port 80",
+    "tcp port 443",
+    "port 53",
+    "udp port 53",
+    "host 10.0.0.1",
+    "src host 10.0.0.1",
+    "dst host 10.0.0.2",
+    "host 10.0.0.1 and port 80",
+    "host 10.0.0.1 and not port 22",
+    "net 192.168.1.0/24",
+    "src net 10.0.0.0/8 and dst port 443",
+    "not port 22",
+    "not arp",
+    "tcp or udp",
+    "icmp or icmp6",
+    "arp or rarp",
+    "tcp and (port 80 or port 443)",
+    "udp and (port 53 or port 67 or port 68)",
+    "port 53 and not 5353",
+    "host 10.0.0.1 or 10.0.0.2",
+    "host 10.0.0.1 and (10.0.0.2 or 10.0.0.3)",
+    "tcp port 80 or 443 or 8080",
+    "src host 10.0.0.1 and dst host 10.0.0.2",
+    "not (port 22 or port 23)",
+    "ip and not tcp",
+    "ip6 and tcp",
+    "ip6 and udp port 53",
+    "tcp[tcpflags] & tcp-syn != 0",
+    "tcp[tcpflags] & (tcp-syn|tcp-fin) != 0",
+    "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+    "tcp[tcpflags] == tcp-rst",
+    "tcp[13] & 2 != 0",
+    "tcp[13] = 18",
+    "tcp[tcpflags] & (tcp-push|tcp-urg|tcp-ece|tcp-cwr) != 0",
+    "icmp[icmptype] != icmp-echo and icmp[icmptype] != icmp-echoreply",
+    "icmp[icmptype] = icmp-unreach",
+    "icmp[0] = 8",
+    "icmp6[icmp6type] = icmp6-echo",
+    "icmp6[icmp6type] = icmp6-neighborsolicit",
+    "icmp6 and ip6[40] = 135",
+    "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
+    "tcp port 80 and (((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)",
+    "ip[6:2] & 0x1fff != 0",
+    "ip[6:2] & 0x3fff != 0",
+    "ip[0] & 0xf != 5",
+    "ip[8] < 5",
+    "ip[1] & 0xfc = 0xb8",
+    "ip[2:2] > 576",
+    "ether[0] & 1 = 0 and ip[16] >= 224",
+    "ether[0] & 1 != 0",
+    "not broadcast and not multicast",
+    "ether host 00:11:22:33:44:55",
+    "ether src 00:11:22:33:44:55",
+    "ether dst ff:ff:ff:ff:ff:ff",
+    "ether proto \\ip",
+    "ether proto \\arp",
+    "ether proto \\ip6",
+    "ether proto 0x88cc",
+    "ether proto \\iso",
+    "ether proto \\stp",
+    "ether proto \\netbeui",
+    "ether proto \\ipx",
+    "ether proto \\loopback",
+    "ip proto \\tcp",
+    "ip proto 17",
+    "ip6 proto 58",
+    "proto \\icmp",
+    "ip protochain 6",
+    "ip6 protochain 6",
+    "ip6 protochain 17",
+    "protochain 51",
+    "ip6 protochain \\tcp",
+    "gateway localhost",
+    "vlan and tcp port 80",
+    "vlan 100 and udp",
+    "vlan and (ip or ip6)",
+    "host localhost",
+    "tcp dst portrange 1000-2000",
+    "udp src portrange 5000-6000",
+    "portrange 1024-65535",
+    "portrange 2000-1000",
+    "tcp port ssh",
+    "udp port ntp",
+    "port ftp or port ftp-data",
+    "sctp port 9",
+    "sctp",
+    "igmp",
+    "pim",
+    "vrrp",
+    "ah or esp",
+    "ip6 and not ip6 host ::1",
+    "ip6 host fe80::1",
+    "ip6 net 2001:db8::/32",
+    "ip6 src net fe80::/10",
+    "ip6 dst host ff02::1",
+    "dst host ff02::1",
+    "ip6 multicast",
+    "ip multicast",
+    "ip broadcast",
+    "dst net 224.0.0.0/4",
+    "net 127",
+    "less 64",
+    "greater 1500",
+    "len >= 1000",
+    "ip and len > 1000",
+    "tcp and len < 100",
+    "udp[8:2] = 0x1234",
+    "udp dst port 6081",
+    "(tcp or udp) and port 53",
+    "!(tcp)",
+    "not not tcp",
+    "tcp && port 80 || udp && port 53",
+    "ip and (tcp or (udp and port 53))",
+    "(((ip)))",
+    "host 10.0.0.1 && !port 22",
+    "src port 1024 or dst port 1024",
+    "src and dst net 10.0.0.0/8",
+    "src or dst host 10.0.0.1",
+    "dst port 80 and src net 192.168.0.0/16",
+    "inbound and tcp",
+    "outbound and udp",
+    "ip and ip[9] = 6 and tcp[2:2] = 80",
+    "tcp[0:2] > 1024 and tcp[2:2] < 1024",
+    "ip[12:4] = 0x0a000001",
+    "ip[16] = 10",
+    "udp[4:2] > 100",
+    "ip6[6] = 17 and ip6[42:2] = 53",
+    "arp[6:2] = 1",
+    "arp[6:2] = 2",
+    "ether[12:2] = 0x0806",
+    "ether[12:2] = 0x8100",
+    "len - 14 > 100",
+    "ip[2:2] - 20 > 100",
+    "-ip[9] = 0xfffffffa",
+    "ip[9] * 2 = 12",
+    "ip[9] / 2 = 3",
+    "ip[9] % 4 = 2",
+    "ip[9] ^ 1 = 7",
+    "ip[9] << 1 = 12",
+    "ip[9] >> 1 = 3",
+    "ip[9] | 1 = 7",
+    "ip[9] & 7 = 6",
+    "1 + 2 * 3 = 7",
+    "2 * 3 + 1 = 7",
+    "1 + 2 % 3 = 3",
+    "1 % 2 + 3 = 1",
+    "8 >> 1 << 2 = 16",
+    "1 | 2 & 3 = 3",
+    "1 ^ 3 = 2",
+    "-1 + 2 = 1",
+    "- -1 = 1",
+    "(1 + 2) * 3 = 9",
+    "len = len",
+    "len > 0",
+    "ip[0:1] + ip[1:1] + ip[2:1] + ip[3:1] > 100",
+    "tcp[0] + udp[0] > 1",
+    "ip[ip[0] & 0xf] = 0",
+    "tcp[tcp[12] >> 4] = 0",
+    "ether[len - 1] = 0",
+    "icmp[icmptype] = icmp-echoreply or icmp[icmptype] = icmp-sourcequench or icmp[icmptype] = icmp-redirect",
+    "icmp[icmptype] = icmp-routeradvert or icmp[icmptype] = icmp-routersolicit or icmp[icmptype] = icmp-timxceed",
+    "icmp[icmptype] = icmp-paramprob or icmp[icmptype] = icmp-tstamp or icmp[icmptype] = icmp-tstampreply",
+    "icmp[icmptype] = icmp-ireq or icmp[icmptype] = icmp-ireqreply or icmp[icmptype] = icmp-maskreq or icmp[icmptype] = icmp-maskreply",
+    "icmp6[icmp6type] = icmp6-destinationunreach or icmp6[icmp6type] = icmp6-packettoobig or icmp6[icmp6code] = 0",
+    "icmp6[icmp6type] = icmp6-timeexceeded or icmp6[icmp6type] = icmp6-parameterproblem",
+    "icmp6[icmp6type] = icmp6-echoreply or icmp6[icmp6type] = icmp6-multicastlistenerquery",
+    "icmp6[icmp6type] = icmp6-multicastlistenerreportv1 or icmp6[icmp6type] = icmp6-multicastlistenerdone",
+    "icmp6[icmp6type] = icmp6-routersolicit or icmp6[icmp6type] = icmp6-routeradvert",
+    "icmp6[icmp6type] = icmp6-neighboradvert or icmp6[icmp6type] = icmp6-redirect or icmp6[icmp6type] = icmp6-routerrenum",
+    "icmp6[icmp6type] = icmp6-nodeinformationquery or icmp6[icmp6type] = icmp6-nodeinformationresponse",
+    "icmp6[icmp6type] = icmp6-ineighbordiscoverysolicit or icmp6[icmp6type] = icmp6-ineighbordiscoveryadvert",
+    "icmp6[icmp6type] = icmp6-multicastlistenerreportv2 or icmp6[icmp6type] = icmp6-homeagentdiscoveryrequest",
+    "icmp6[icmp6type] = icmp6-homeagentdiscoveryreply or icmp6[icmp6type] = icmp6-mobileprefixsolicit",
+    "icmp6[icmp6type] = icmp6-mobileprefixadvert or icmp6[icmp6type] = icmp6-certpathsolicit",
+    "icmp6[icmp6type] = icmp6-certpathadvert or icmp6[icmp6type] = icmp6-multicastrouteradvert",
+    "icmp6[icmp6type] = icmp6-multicastroutersolicit or icmp6[icmp6type] = icmp6-multicastrouterterm",
+    "tcp[tcpflags] & tcp-fin != 0 and tcp[tcpflags] & tcp-ack != 0",
+    "0x10 = 16",
+    "010 = 8",
+    "4294967295 = 0xffffffff",
+    "host 10.1",
+    "host 10.1.2",
+    "net 10.1.2",
+    "host 0x0a.0x00.0x00.0x01",
+    "host 10.0.0.1 mask 255.0.0.0",
+    "net 10.0.0.0/0",
+    "net 0.0.0.0/0",
+    "net 10.0.0.0/32",
+    "ip6 net ::/0",
+    "net ::ffff:0.0.0.0/96",
+    "host ::ffff:10.0.0.1",
+    "host 1:2:3:4:5:6:7:8",
+    "host 1::",
+    "host ::",
+    "host 001122334455",
+    "host 0011.2233.4455",
+    "host 00-11-22-33-44-55",
+    "ether host 0:1:2:3:4:5",
+    "decnet host 1.2",
+    "decnet src 10.23",
+    "decnet dst 63.1023",
+    "decnet host 1",
+    "decnet host 0x1.2",
+    "\\tcp port 80",
+    "host \\localhost",
+    "port \\http",
+    "iso proto \\esis",
+    "iso proto \\isis",
+    "iso proto \\clnp",
+    "isis proto 15",
+    "l1 or l2",
+    "iso and esis",
+    "clnp or esis",
+    "stp or netbeui or ipx",
+    "atalk or aarp",
+    "decnet or lat or sca or moprc or mopdl",
+];
+
+/// Malformed input: syntax, scanner and semantic errors.
+const ERRORS: &[&str] = &[
+    "tcp and",
+    "and",
+    "or",
+    "not",
+    "(",
+    ")",
+    "( tcp",
+    "tcp )",
+    "tcp tcp",
+    "port",
+    "src port",
+    "host",
+    "src host",
+    "1",
+    "(1)",
+    "foo",
+    "ip[0 = 1",
+    "ip[0] =",
+    "len",
+    "ip[0]",
+    "= 1",
+    "tcp[1:3] = 1",
+    "tcp[1:0] = 1",
+    "tcp[1/0] = 1",
+    "ip[0] % 0 = 1",
+    "ip[0] << 32 = 1",
+    "ip[0] >> 40 = 1",
+    "ip[0] / 0 = 1",
+    "1 / (1 - 1) = 0",
+    "port 99999",
+    "port 65536",
+    "portrange 10-99999",
+    "portrange 99999-10",
+    "portrange 1--2",
+    "tcp port domain",
+    "udp port ssh",
+    "sctp port http",
+    "port nosuchservice",
+    "portrange http-nosuch",
+    "net 10.0.0.1/8",
+    "net 10.0.0.0/33",
+    "net 10.0.0.1 mask 255.0.0.0",
+    "net 10.0.0.0 mask 255.0.0.1",
+    "net 2001:db8::1/32",
+    "net 2001:db8::/129",
+    "host 2001:db8::/64",
+    "host 999.1.1.1",
+    "host 1.2.3.4.5",
+    "host 256.0.0.1",
+    "0x1ffffffff",
+    "4294967296",
+    "08",
+    "0777777777777",
+    "1:2:3:4:5:6:7",
+    "fe80::g",
+    "::1::2",
+    "1:2:3:4:5:6:7:8:9",
+    "vlan 5000",
+    "mpls 2000000",
+    "pppoes 70000",
+    "geneve 20000000",
+    "ip proto \\nosuchproto",
+    "ether proto \\bogus",
+    "iso proto \\bogus",
+    "ip host ::1",
+    "ip6 host 10.0.0.1",
+    "tcp host 10.0.0.1",
+    "udp net 10",
+    "link host 10.0.0.1",
+    "link net 10",
+    "ip6 host 10.0.0.1",
+    "ether net 10",
+    "arp host ::1",
+    "port 80 and tcp host 10.0.0.1",
+    "tcp proto 6",
+    "arp proto 6",
+    "src proto 6",
+    "tcp protochain 6",
+    "src protochain 6",
+    "ip port 80",
+    "icmp port 80",
+    "ip portrange 1-2",
+    "gateway 10.0.0.1",
+    "gateway \\localhost",
+    "port 80 mask 255.0.0.0",
+    "src gateway localhost",
+    "ether src",
+    "ether host 10.0.0.1",
+    "ether 10.0.0.1",
+    "ip 00:11:22:33:44:55",
+    "tcp 00:11:22:33:44:55",
+    "addr1 host 10.0.0.1",
+    "ra port 80",
+    "ta portrange 1-2",
+    "addr4 10.0.0.1",
+    "ip broadcast and ip6 broadcast",
+    "tcp broadcast",
+    "udp multicast",
+    "proto 300",
+    "ip proto 300",
+    "1 = 1 = 1",
+    "tcp[0] ==",
+    "&& tcp",
+    "tcp ||",
+    "tcp and or udp",
+    "not and tcp",
+    "((tcp)",
+    "(tcp))",
+    "[]",
+    "tcp[]",
+    "ip[1:2:3] = 0",
+    "host 10.0.0.1 )",
+    "host localhost and port 80 )",
+    "port 80 and (2 or 3)",
+    "host 10.0.0.1 and (10.0.0.2 or tcp)",
+    "host 10.0.0.1 and 80",
+    "port 80 and 10.0.0.1",
+    "(host 10.0.0.1) or 10.0.0.2",
+    "ip[0] = 1 or 2",
+    "tcp or 5",
+    "not 5",
+    "vlan 1 2",
+    "less",
+    "greater 1 2",
+    "byte",
+    "byte 1",
+    "byte 1 + 2",
+    "ifindex",
+    "ifindex foo",
+    "@",
+    "tcp @",
+    "host 10.0.0.1 #",
+    "tcp port 80 ;",
+    "ip{0} = 1",
+    "tcp[0] = 1 extra",
+    "host 10.0.0.1 ~",
+    "$",
+    "$zz",
+    "\\",
+    "ip6 src net fe80::/10 and tcp port 22 and",
+];
+
+/// Tokens for random token soup (parser error paths).
+const SOUP: &[&str] = &[
+    "tcp", "udp", "ip", "ip6", "host", "net", "port", "portrange", "src", "dst", "and", "or", "not", "(", ")", "[", "]", ":",
+    "=", "!=", ">", "<", "+", "-", "*", "/", "&", "|", "^", "<<", ">>", "1", "80", "10.0.0.1", "10.0.0.0/8", "::1",
+    "00:11:22:33:44:55", "len", "vlan", "mpls", "proto", "ether", "broadcast", "multicast", "less", "greater", "byte",
+    "mask", "255.0.0.0", "tcp-syn", "tcpflags", "icmptype", "\\tcp", "localhost", "inbound", "llc", "type", "subtype",
+    "mgt", "beacon", "dir", "tods", "gateway", "protochain", "!", "&&", "||", "==", "<=", ">=", "0x10", "geneve",
+];
+
+/// The full corpus, deduplicated, in a stable order.
+pub fn expressions() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut add = |s: String, out: &mut Vec<String>| {
+        if seen.insert(s.clone()) {
+            out.push(s);
+        }
+    };
+    for s in TYPED.iter().chain(KEYWORD_PRIMITIVES).chain(SPECIAL).chain(ERRORS) {
+        add(s.to_string(), &mut out);
+    }
+    // Every proto x dir x addr qualifier combination.
+    for p in PROTOS {
+        for d in DIRS {
+            for a in ADDRS {
+                let e = [*p, *d, *a].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+                add(e, &mut out);
+            }
+        }
+    }
+    for p in WLAN_PROTOS {
+        for d in WLAN_DIRS {
+            for a in WLAN_ADDRS {
+                let e = [*p, *d, *a].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+                add(e, &mut out);
+            }
+        }
+    }
+    // Loads in relations, with each operator.
+    for (i, l) in LOADS.iter().enumerate() {
+        for (j, r) in RELS.iter().enumerate() {
+            add(format!("{l}{r}{}", (i * 7 + j * 3) % 256), &mut out);
+        }
+        for (j, op) in ARITH.iter().enumerate() {
+            add(format!("{l}{op}{} != 0", 1 + (i + j) % 7), &mut out);
+        }
+    }
+    // Abbreviated and combined forms, with precedence and negation.
+    let mut rng = Rng::new(0x5eed_f11e);
+    let atoms: Vec<&str> = TYPED.iter().chain(KEYWORD_PRIMITIVES).chain(SPECIAL).copied().filter(|s| !s.is_empty()).collect();
+    let ops = [" and ", " or ", " && ", " || "];
+    for _ in 0..700 {
+        let n = 2 + rng.below(3);
+        let mut e = rng.pick(&atoms).to_string();
+        for _ in 1..n {
+            let mut a = rng.pick(&atoms).to_string();
+            if rng.below(5) == 0 {
+                a = format!("not {a}");
+            }
+            if rng.below(4) == 0 {
+                a = format!("({a})");
+            }
+            e = format!("{e}{}{a}", rng.pick(&ops));
+        }
+        if rng.below(8) == 0 {
+            e = format!("not ({e})");
+        }
+        add(e, &mut out);
+    }
+    // Abbreviations: a qualified primitive followed by bare values.
+    let bare = ["10.0.0.2", "80", "443", "10.0.0.0/8", "::1", "localhost", "00:11:22:33:44:55", "not 53", "(1 or 2)"];
+    for a in ADDRS.iter().take(20) {
+        for (k, b) in bare.iter().enumerate() {
+            add(format!("{a}{}{b}", ops[k % ops.len()]), &mut out);
+        }
+    }
+    // Long programs: branches further than 255 instructions.
+    for n in [16usize, 40, 90] {
+        add((1..=n).map(|i| format!("port {i}")).collect::<Vec<_>>().join(" or "), &mut out);
+        add(format!("not ({})", (1..=n).map(|i| format!("host 10.0.{}.{}", i / 250, i % 250)).collect::<Vec<_>>().join(" or ")), &mut out);
+        add((1..=n).map(|i| format!("tcp[{}] = {}", i % 20, i)).collect::<Vec<_>>().join(" and "), &mut out);
+    }
+    for e in ["tcp and not tcp", "ip and arp", "ip and ip6", "less 10 and greater 20", "vlan 1 and vlan 1 and vlan 1 and vlan 1"] {
+        add(e.to_string(), &mut out);
+    }
+    // Token soup.
+    for _ in 0..300 {
+        let n = 1 + rng.below(6);
+        let e = (0..n).map(|_| *rng.pick(SOUP)).collect::<Vec<_>>().join(" ");
+        add(e, &mut out);
+    }
+    out
+}
