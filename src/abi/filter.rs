@@ -9,7 +9,7 @@
 use std::ffi::{c_char, c_int, c_uint};
 
 use super::cstr::borrow;
-use super::handle::pcap_t;
+use super::handle::{not_activated, pcap_t, Engine};
 use super::types::{bpf_insn, bpf_program};
 use crate::error::code;
 use crate::filter::{self, CompileOptions, Origin};
@@ -146,6 +146,60 @@ pub unsafe extern "C" fn pcap_freecode(program: *mut bpf_program) {
                 libc::free((*program).bf_insns as *mut libc::c_void);
                 (*program).bf_insns = std::ptr::null_mut();
             }
+        }
+    })
+}
+
+/// The longest program `pcap_setfilter` will look at; longer claims are
+/// refused before the instructions are read (the kernel's own limit is
+/// 4096, libpcap's userland interpreter has none).
+const MAX_PROGRAM: u32 = 1 << 20;
+
+/// Borrow a caller's program as instructions.
+///
+/// # Safety
+/// `fp` must point to a `struct bpf_program` whose `bf_insns` holds
+/// `bf_len` instructions (or is NULL).
+unsafe fn program_insns<'a>(fp: *const bpf_program) -> Option<&'a [bpf_insn]> {
+    // SAFETY: caller's contract.
+    let (len, insns) = unsafe { ((*fp).bf_len, (*fp).bf_insns) };
+    if insns.is_null() || len == 0 || len > MAX_PROGRAM {
+        return None;
+    }
+    // SAFETY: caller's contract: `insns` holds `len` instructions.
+    Some(unsafe { std::slice::from_raw_parts(insns, len as usize) })
+}
+
+/// `pcap_setfilter(p, fp)`: install a compiled program. Live captures run it
+/// in the kernel (packets already queued are filtered in userland); files
+/// run it in userland. The program is copied: the caller may free it right
+/// after. Returns 0, or -1 with the handle's error set
+/// (PCAP_ERROR_NOT_ACTIVATED before activation).
+#[no_mangle]
+pub unsafe extern "C" fn pcap_setfilter(p: *mut pcap_t, fp: *mut bpf_program) -> c_int {
+    ffi!(code::ERROR, {
+        // SAFETY: `p` is NULL or a handle pointer (checked by from_ptr).
+        let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
+        if fp.is_null() {
+            return h.fail(&crate::Error::msg("setfilter: No filter specified"));
+        }
+        // SAFETY: non-NULL; the caller passes a program from pcap_compile or
+        // one it built itself with bf_len instructions.
+        let Some(insns) = (unsafe { program_insns(fp) }) else {
+            return h.fail(&crate::Error::msg("BPF program is not valid"));
+        };
+        let mut g = match h.engine("pcap_setfilter") {
+            Ok(g) => g,
+            Err(e) => return h.fail(&e),
+        };
+        let r = match &mut *g {
+            Engine::Live(c) => c.set_filter(insns),
+            Engine::Inactive(_) => Err(not_activated()),
+            Engine::Dead => Err(crate::Error::msg("A filter cannot be set on a pcap_open_dead pcap_t")),
+        };
+        match r {
+            Ok(()) => 0,
+            Err(e) => h.fail(&e),
         }
     })
 }
