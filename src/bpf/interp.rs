@@ -21,19 +21,26 @@
 //! (libpcap spins forever). Scratch memory starts zeroed (libpcap leaves it
 //! uninitialised).
 //!
-//! Three ways to run a program, one semantics (one [`decode`] of instructions
-//! into operations and one execution loop, [`exec`]):
-//! - [`filter`] / [`filter_with_aux`]: straight from a slice, decoding each
-//!   instruction as it executes;
-//! - [`Compiled`]: decoded once (with common instruction pairs fused), then
-//!   run many times; what handles store;
-//! - [`LazyProgram`]: for callers that hand over the instructions on every
-//!   call without their length (`bpf_filter`, `pcap_offline_filter`): decoded
-//!   as execution reaches each instruction and kept, with every executed
-//!   instruction compared with the caller's current one first, so a program
-//!   changed or freed and replaced between calls is noticed and re-decoded.
+//! How it runs: each instruction (or common sequence of instructions, see
+//! [`fuse`]) has a [`Kind`], the handler that executes it; the execution loop
+//! ([`run_from`]) dispatches on the kind and the handler reads the operands
+//! from the instructions themselves, after checking that each opcode is the
+//! one the kind was chosen for. A kind therefore stays correct whatever the
+//! operands become, and a changed opcode is noticed before it runs. Three
+//! front ends share that loop:
+//! - [`filter`] / [`filter_with_aux`]: kinds looked up instruction by
+//!   instruction, straight from a slice;
+//! - [`Compiled`]: the program copied and its kinds (fused) computed once;
+//!   what handles store;
+//! - [`LazyProgram`]: for callers that hand over instructions on every call
+//!   without a trustworthy length (`bpf_filter`, `pcap_offline_filter`):
+//!   kinds are learned as execution first reaches each instruction and kept
+//!   between calls, and the opcode checks catch a program changed, or freed
+//!   and replaced, in the meantime. It reads only the instructions execution
+//!   reaches, in execution order, as libpcap does.
 
-use super::insn::*;
+use super::insn::opcode::*;
+use super::insn::{Insn, BPF_MEMWORDS, SKF_AD_OFF, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 
 /// Linux VLAN metadata for the ancillary loads (libpcap's
 /// `struct pcap_bpf_aux_data`): what the ring reported for the packet.
@@ -58,56 +65,74 @@ pub fn filter(prog: &[Insn], pkt: &[u8], wirelen: u32) -> u32 {
 
 /// Run `prog` over a packet (libpcap's `pcap_filter_with_aux_data`).
 pub fn filter_with_aux(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
-    run_from(&mut Direct(prog), &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).unwrap_or(0)
+    // Direct kinds never pause.
+    run_from(&mut Direct(prog), prog, &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).unwrap_or(0)
 }
 
 /// Where a program's instructions come from when its length is not known:
-/// instruction `idx` as it is now. The interpreter asks only for
-/// instructions execution reaches, in execution order, as libpcap reads them.
+/// instruction `idx` as it is now (`None`: there is none, which rejects).
+/// The interpreter asks only for instructions execution reaches, in
+/// execution order, as libpcap reads them.
 pub trait InsnSource {
     fn insn(&self, idx: usize) -> Option<Insn>;
 }
 
 impl InsnSource for [Insn] {
+    #[inline(always)]
     fn insn(&self, idx: usize) -> Option<Insn> {
         self.get(idx).copied()
     }
 }
 
-/// A program decoded once, to run over many packets.
+/// A program copied and prepared once, to run over many packets.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    ops: Box<[Op]>,
+    insns: Box<[Insn]>,
+    kinds: Box<[Kind]>,
 }
 
 impl Compiled {
     pub fn new(prog: &[Insn]) -> Compiled {
-        let ops = (0..prog.len())
-            .map(|i| fuse(decode(prog[i], i), prog.get(i + 1).map(|&n| decode(n, i + 1))))
-            .collect();
-        Compiled { ops }
+        let at = |i: usize| prog.get(i).copied();
+        Compiled { insns: prog.into(), kinds: (0..prog.len()).map(|pc| fuse(pc, &at)).collect() }
+    }
+
+    /// The instructions it runs.
+    pub fn insns(&self) -> &[Insn] {
+        &self.insns
     }
 
     /// The filter's verdict on one packet, as [`filter_with_aux`] gives it.
     pub fn run(&self, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
-        run_from(&mut Trusted(&self.ops), &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).unwrap_or(0)
+        // Its own copy never changes, so the only pause is a jump past the
+        // end, which rejects.
+        let pkt = Packet::new(pkt, wirelen, aux);
+        run_from(&mut Known(&self.kinds), &self.insns[..], &mut State::new(), 0, pkt).unwrap_or(0)
     }
 }
 
-/// Instructions past this index are not kept by [`LazyProgram`] (they run
+/// Instructions past this index are not learned by [`LazyProgram`] (they run
 /// straight from the source): a bound on its memory for wild jumps.
 const LAZY_MAX: usize = 1 << 16;
 
-/// A program decoded as it runs, and re-checked against its source on every
-/// run: see the module documentation.
+/// Up to this many learned instructions, a [`LazyProgram`] fuses all of them
+/// again after a run that learned new ones (fusing across a jump needs its
+/// target learned); larger programs fuse only neighbours.
+const REFUSE_MAX: usize = 1024;
+
+/// How often one run of a [`LazyProgram`] may pause to learn before it
+/// finishes straight from the source (only a program rewritten while it
+/// runs could need more).
+const PAUSES_MAX: usize = 2 * LAZY_MAX;
+
+/// A program's kinds, learned as it runs: see the module documentation.
 #[derive(Clone, Debug, Default)]
 pub struct LazyProgram {
-    /// Decoded (possibly fused) operations by instruction index;
-    /// `Op::Undecoded` where execution has not been yet.
-    ops: Vec<Op>,
-    /// The instruction each decoded operation was made from, compared with
-    /// the source before the operation runs.
-    raw: Vec<Insn>,
+    /// By instruction index: the kind to dispatch to (`Kind::Undecoded`
+    /// where execution has not been yet) ...
+    kinds: Vec<Kind>,
+    /// ... and the instruction as last read, which fusing looks at.
+    seen: Vec<Option<Insn>>,
 }
 
 impl LazyProgram {
@@ -117,102 +142,110 @@ impl LazyProgram {
 
     /// Run the program `src` holds now over one packet; same result as
     /// [`filter_with_aux`] on that program.
+    #[inline(always)]
     pub fn run<S: InsnSource + ?Sized>(&mut self, src: &S, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
         let pkt = Packet::new(pkt, wirelen, aux);
         let mut st = State::new();
-        let mut pc = 0;
-        loop {
-            let verified = &mut Verified { ops: &self.ops, raw: &self.raw, src };
-            pc = match run_from(verified, &mut st, pc, pkt) {
-                Ok(v) => return v,
-                Err(pc) => pc,
-            };
-            // Execution has reached `pc`: read it, as libpcap would now.
-            let Some(insn) = src.insn(pc) else { return 0 };
-            let kept = !matches!(self.ops.get(pc), None | Some(Op::Undecoded));
-            if kept || pc >= LAZY_MAX {
-                if kept {
-                    // A kept instruction differs from the source: the caller
-                    // changed the program, so nothing kept can be trusted.
-                    // Finish this run straight from the source (which also
-                    // bounds the pauses of one run) and learn it again on
-                    // the next.
-                    self.ops.clear();
-                    self.raw.clear();
-                }
-                return run_from(&mut Direct(src), &mut st, pc, pkt).unwrap_or(0);
+        match run_from(&mut Known(&self.kinds), src, &mut st, 0, pkt) {
+            Ok(v) => v,
+            Err(pause) => self.learn_and_run(src, st, pause, pkt),
+        }
+    }
+
+    /// The rest of a run that paused: learn what it paused on and go on.
+    #[cold]
+    #[inline(never)]
+    fn learn_and_run<S: InsnSource + ?Sized>(&mut self, src: &S, mut st: State, mut pause: Pause, pkt: Packet) -> u32 {
+        for _ in 0..PAUSES_MAX {
+            let at = pause.at;
+            if at >= LAZY_MAX {
+                break;
             }
-            self.insert(pc, insn);
+            // Execution has reached `at`: read it, as libpcap would now.
+            let Some(insn) = src.insn(at) else { return 0 };
+            self.learn(pause.op, at, insn);
+            pause = match run_from(&mut Known(&self.kinds), src, &mut st, at, pkt) {
+                Ok(v) => {
+                    if self.kinds.len() <= REFUSE_MAX {
+                        self.refuse(0..self.kinds.len());
+                    }
+                    return v;
+                }
+                Err(p) => p,
+            };
         }
+        run_from(&mut Direct(src), src, &mut st, pause.at, pkt).unwrap_or(0)
     }
 
-    fn insert(&mut self, pc: usize, insn: Insn) {
-        if self.ops.len() <= pc {
-            self.ops.resize(pc + 1, Op::Undecoded);
-            self.raw.resize(pc + 1, Insn::default());
+    /// Record `insn` at `at` and choose again the kinds that depend on it
+    /// (including that of `op`, the operation that paused).
+    fn learn(&mut self, op: usize, at: usize, insn: Insn) {
+        if self.kinds.len() <= at {
+            self.kinds.resize(at + 1, Kind::Undecoded);
+            self.seen.resize(at + 1, None);
         }
-        self.raw[pc] = insn;
-        self.ops[pc] = self.fused_at(pc);
-        if pc > 0 && !matches!(self.ops[pc - 1], Op::Undecoded) {
-            self.ops[pc - 1] = self.fused_at(pc - 1);
-        }
+        self.seen[at] = Some(insn);
+        // The longest fusion starts two instructions back.
+        self.refuse(at.saturating_sub(2)..at + 1);
+        self.refuse(op..op + 1);
     }
 
-    /// The operation for kept instruction `i`, fused with `i + 1` if kept.
-    fn fused_at(&self, i: usize) -> Op {
-        let next = match self.ops.get(i + 1) {
-            Some(Op::Undecoded) | None => None,
-            Some(_) => Some(decode(self.raw[i + 1], i + 1)),
-        };
-        fuse(decode(self.raw[i], i), next)
+    /// Choose again the kinds of the seen instructions in `range`.
+    fn refuse(&mut self, range: std::ops::Range<usize>) {
+        for i in range {
+            if self.seen.get(i).is_some_and(Option::is_some) {
+                self.kinds[i] = fuse(i, &|j| self.seen.get(j).copied().flatten());
+            }
+        }
     }
 }
 
-/// One decoded instruction (or a fused pair). Jump targets are absolute
-/// instruction indices.
+/// What an instruction (or a fused sequence starting there) runs as. The
+/// handler of each kind checks the opcodes it was chosen for and reads
+/// everything else from the instructions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    RetK(u32),
+#[repr(u8)]
+enum Kind {
+    /// Not learned yet ([`LazyProgram`]): pause.
+    Undecoded,
+    /// An opcode libpcap cannot run: reject.
+    Reject,
+    RetK,
     RetA,
-    LdAbsW(u32),
-    LdAbsH(u32),
-    LdAbsB(u32),
-    LdVlanTag,
-    LdVlanPresent,
+    LdAbsW,
+    LdAbsH,
+    LdAbsB,
     LdLen,
     LdxLen,
-    LdIndW(u32),
-    LdIndH(u32),
-    LdIndB(u32),
-    LdxMsh(u32),
-    LdImm(u32),
-    LdxImm(u32),
-    LdMem(u8),
-    LdxMem(u8),
-    St(u8),
-    Stx(u8),
-    Ja(u32),
-    /// A backward `ja`: `cost` bounds the instructions one pass of the loop
-    /// can execute.
-    JaBack { to: u32, cost: u32 },
-    JgtK(u32, u32, u32),
-    JgeK(u32, u32, u32),
-    JeqK(u32, u32, u32),
-    JsetK(u32, u32, u32),
-    JgtX(u32, u32),
-    JgeX(u32, u32),
-    JeqX(u32, u32),
-    JsetX(u32, u32),
-    AddK(u32),
-    SubK(u32),
-    MulK(u32),
-    DivK(u32),
-    ModK(u32),
-    AndK(u32),
-    OrK(u32),
-    XorK(u32),
-    LshK(u32),
-    RshK(u32),
+    LdIndW,
+    LdIndH,
+    LdIndB,
+    LdxMsh,
+    LdImm,
+    LdxImm,
+    LdMem,
+    LdxMem,
+    St,
+    Stx,
+    Ja,
+    JgtK,
+    JgeK,
+    JeqK,
+    JsetK,
+    JgtX,
+    JgeX,
+    JeqX,
+    JsetX,
+    AddK,
+    SubK,
+    MulK,
+    DivK,
+    ModK,
+    AndK,
+    OrK,
+    XorK,
+    LshK,
+    RshK,
     AddX,
     SubX,
     MulX,
@@ -226,127 +259,135 @@ enum Op {
     Neg,
     Tax,
     Txa,
-    /// Reject the packet: an instruction libpcap cannot run.
-    Reject,
-    /// Not decoded yet ([`LazyProgram`]), or changed since: leave the loop.
-    Undecoded,
-    // Fused pairs `ld <k>; j<op> #c`: (k, c, jt, jf).
-    LdAbsHJeq(u32, u32, u32, u32),
-    LdAbsBJeq(u32, u32, u32, u32),
-    LdAbsWJeq(u32, u32, u32, u32),
-    LdAbsHJset(u32, u32, u32, u32),
-    LdAbsBJset(u32, u32, u32, u32),
-    LdIndHJeq(u32, u32, u32, u32),
+    // `ld <k>; j<op> #c`.
+    LdAbsWJeq,
+    LdAbsHJeq,
+    LdAbsBJeq,
+    LdIndHJeq,
+    LdAbsHJset,
+    LdAbsBJset,
+    // `ld <k>; jeq #c1` whose false branch is another `jeq #c2`.
+    LdAbsHJeqJeq,
+    LdAbsBJeqJeq,
+    // `jeq #c1` whose false branch is another `jeq #c2`.
+    JeqJeq,
+    // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c`.
+    MshLdIndHJeq,
 }
 
-/// The highest instruction index whose jump targets fit the `u32` fields.
-const MAX_PC: usize = u32::MAX as usize - 512;
-
-/// Decode instruction `insn` found at index `pc`.
-fn decode(insn: Insn, pc: usize) -> Op {
-    if pc > MAX_PC {
-        return Op::Reject;
-    }
-    let k = insn.k;
-    let next = pc as u32 + 1;
-    let (t, f) = (next + insn.jt as u32, next + insn.jf as u32);
-    let mem = |make: fn(u8) -> Op| if (k as usize) < BPF_MEMWORDS { make(k as u8) } else { Op::Reject };
-    match insn.code {
-        c if c == BPF_RET | BPF_K => Op::RetK(k),
-        c if c == BPF_RET | BPF_A => Op::RetA,
-        c if c == BPF_LD | BPF_W | BPF_ABS => Op::LdAbsW(k),
-        c if c == BPF_LD | BPF_H | BPF_ABS => Op::LdAbsH(k),
-        c if c == BPF_LD | BPF_B | BPF_ABS => match k.wrapping_sub(SKF_AD_OFF) {
-            SKF_AD_VLAN_TAG => Op::LdVlanTag,
-            SKF_AD_VLAN_TAG_PRESENT => Op::LdVlanPresent,
-            _ => Op::LdAbsB(k),
-        },
-        c if c == BPF_LD | BPF_W | BPF_LEN => Op::LdLen,
-        c if c == BPF_LDX | BPF_W | BPF_LEN => Op::LdxLen,
-        c if c == BPF_LD | BPF_W | BPF_IND => Op::LdIndW(k),
-        c if c == BPF_LD | BPF_H | BPF_IND => Op::LdIndH(k),
-        c if c == BPF_LD | BPF_B | BPF_IND => Op::LdIndB(k),
-        c if c == BPF_LDX | BPF_MSH | BPF_B => Op::LdxMsh(k),
-        c if c == BPF_LD | BPF_IMM => Op::LdImm(k),
-        c if c == BPF_LDX | BPF_IMM => Op::LdxImm(k),
-        c if c == BPF_LD | BPF_MEM => mem(Op::LdMem),
-        c if c == BPF_LDX | BPF_MEM => mem(Op::LdxMem),
-        BPF_ST => mem(Op::St),
-        BPF_STX => mem(Op::Stx),
-        c if c == BPF_JMP | BPF_JA => {
-            // Signed offset from the next instruction, as libpcap's `pc += (int)k`.
-            let to = next as i64 + k as i32 as i64;
-            if to < 0 || to as usize > MAX_PC {
-                Op::Reject
-            } else if to as u32 <= pc as u32 {
-                Op::JaBack { to: to as u32, cost: pc as u32 - to as u32 + 1 }
-            } else {
-                Op::Ja(to as u32)
-            }
-        }
-        c if c == BPF_JMP | BPF_JGT | BPF_K => Op::JgtK(k, t, f),
-        c if c == BPF_JMP | BPF_JGE | BPF_K => Op::JgeK(k, t, f),
-        c if c == BPF_JMP | BPF_JEQ | BPF_K => Op::JeqK(k, t, f),
-        c if c == BPF_JMP | BPF_JSET | BPF_K => Op::JsetK(k, t, f),
-        c if c == BPF_JMP | BPF_JGT | BPF_X => Op::JgtX(t, f),
-        c if c == BPF_JMP | BPF_JGE | BPF_X => Op::JgeX(t, f),
-        c if c == BPF_JMP | BPF_JEQ | BPF_X => Op::JeqX(t, f),
-        c if c == BPF_JMP | BPF_JSET | BPF_X => Op::JsetX(t, f),
-        c if c == BPF_ALU | BPF_ADD | BPF_K => Op::AddK(k),
-        c if c == BPF_ALU | BPF_SUB | BPF_K => Op::SubK(k),
-        c if c == BPF_ALU | BPF_MUL | BPF_K => Op::MulK(k),
-        // libpcap would trap on a constant zero divisor.
-        c if c == BPF_ALU | BPF_DIV | BPF_K => if k == 0 { Op::Reject } else { Op::DivK(k) },
-        c if c == BPF_ALU | BPF_MOD | BPF_K => if k == 0 { Op::Reject } else { Op::ModK(k) },
-        c if c == BPF_ALU | BPF_AND | BPF_K => Op::AndK(k),
-        c if c == BPF_ALU | BPF_OR | BPF_K => Op::OrK(k),
-        c if c == BPF_ALU | BPF_XOR | BPF_K => Op::XorK(k),
-        c if c == BPF_ALU | BPF_LSH | BPF_K => Op::LshK(k),
-        c if c == BPF_ALU | BPF_RSH | BPF_K => Op::RshK(k),
-        c if c == BPF_ALU | BPF_ADD | BPF_X => Op::AddX,
-        c if c == BPF_ALU | BPF_SUB | BPF_X => Op::SubX,
-        c if c == BPF_ALU | BPF_MUL | BPF_X => Op::MulX,
-        c if c == BPF_ALU | BPF_DIV | BPF_X => Op::DivX,
-        c if c == BPF_ALU | BPF_MOD | BPF_X => Op::ModX,
-        c if c == BPF_ALU | BPF_AND | BPF_X => Op::AndX,
-        c if c == BPF_ALU | BPF_OR | BPF_X => Op::OrX,
-        c if c == BPF_ALU | BPF_XOR | BPF_X => Op::XorX,
-        c if c == BPF_ALU | BPF_LSH | BPF_X => Op::LshX,
-        c if c == BPF_ALU | BPF_RSH | BPF_X => Op::RshX,
-        c if c == BPF_ALU | BPF_NEG => Op::Neg,
-        c if c == BPF_MISC | BPF_TAX => Op::Tax,
-        c if c == BPF_MISC | BPF_TXA => Op::Txa,
-        _ => Op::Reject,
+/// The kind of one instruction with opcode `code`.
+fn kind_of(code: u16) -> Kind {
+    match code {
+        RET_K => Kind::RetK,
+        RET_A => Kind::RetA,
+        LD_W_ABS => Kind::LdAbsW,
+        LD_H_ABS => Kind::LdAbsH,
+        LD_B_ABS => Kind::LdAbsB,
+        LD_W_LEN => Kind::LdLen,
+        LDX_W_LEN => Kind::LdxLen,
+        LD_W_IND => Kind::LdIndW,
+        LD_H_IND => Kind::LdIndH,
+        LD_B_IND => Kind::LdIndB,
+        LDX_MSH_B => Kind::LdxMsh,
+        LD_IMM => Kind::LdImm,
+        LDX_IMM => Kind::LdxImm,
+        LD_MEM => Kind::LdMem,
+        LDX_MEM => Kind::LdxMem,
+        ST => Kind::St,
+        STX => Kind::Stx,
+        JA => Kind::Ja,
+        JGT_K => Kind::JgtK,
+        JGE_K => Kind::JgeK,
+        JEQ_K => Kind::JeqK,
+        JSET_K => Kind::JsetK,
+        JGT_X => Kind::JgtX,
+        JGE_X => Kind::JgeX,
+        JEQ_X => Kind::JeqX,
+        JSET_X => Kind::JsetX,
+        ADD_K => Kind::AddK,
+        SUB_K => Kind::SubK,
+        MUL_K => Kind::MulK,
+        DIV_K => Kind::DivK,
+        MOD_K => Kind::ModK,
+        AND_K => Kind::AndK,
+        OR_K => Kind::OrK,
+        XOR_K => Kind::XorK,
+        LSH_K => Kind::LshK,
+        RSH_K => Kind::RshK,
+        ADD_X => Kind::AddX,
+        SUB_X => Kind::SubX,
+        MUL_X => Kind::MulX,
+        DIV_X => Kind::DivX,
+        MOD_X => Kind::ModX,
+        AND_X => Kind::AndX,
+        OR_X => Kind::OrX,
+        XOR_X => Kind::XorX,
+        LSH_X => Kind::LshX,
+        RSH_X => Kind::RshX,
+        NEG => Kind::Neg,
+        TAX => Kind::Tax,
+        TXA => Kind::Txa,
+        _ => Kind::Reject,
     }
 }
 
-/// The operation for an instruction followed by `next`: a fused pair where
-/// the two are a load and a compare with a constant, else `op` alone. The
-/// pair runs exactly as the two instructions would, the second included
-/// only when execution reaches it.
-fn fuse(op: Op, next: Option<Op>) -> Op {
-    match (op, next) {
-        (Op::LdAbsH(k), Some(Op::JeqK(c, t, f))) => Op::LdAbsHJeq(k, c, t, f),
-        (Op::LdAbsB(k), Some(Op::JeqK(c, t, f))) => Op::LdAbsBJeq(k, c, t, f),
-        (Op::LdAbsW(k), Some(Op::JeqK(c, t, f))) => Op::LdAbsWJeq(k, c, t, f),
-        (Op::LdAbsH(k), Some(Op::JsetK(c, t, f))) => Op::LdAbsHJset(k, c, t, f),
-        (Op::LdAbsB(k), Some(Op::JsetK(c, t, f))) => Op::LdAbsBJset(k, c, t, f),
-        (Op::LdIndH(k), Some(Op::JeqK(c, t, f))) => Op::LdIndHJeq(k, c, t, f),
-        _ => op,
+/// The kind for the instruction at `pc` (which `at` must know, else
+/// `Undecoded`): the longest fused sequence of libpcap's code-generation
+/// idioms that starts there and whose parts `at` knows, else the
+/// instruction alone. A fused kind behaves exactly as its parts, each part
+/// read (and its opcode checked) only when execution reaches it; a part
+/// whose opcode has changed pauses the run there.
+fn fuse(pc: usize, at: &impl Fn(usize) -> Option<Insn>) -> Kind {
+    let Some(insn) = at(pc) else { return Kind::Undecoded };
+    let code = |i: usize| at(i).map(|n| n.code);
+    // Whether the instruction at `i` is a `jeq` whose false branch is
+    // another `jeq`.
+    let chains = |i: usize| at(i).is_some_and(|j| j.code == JEQ_K && code(i + 1 + j.jf as usize) == Some(JEQ_K));
+    match (insn.code, code(pc + 1)) {
+        (LDX_MSH_B, Some(LD_H_IND)) if code(pc + 2) == Some(JEQ_K) => Kind::MshLdIndHJeq,
+        (LD_H_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsHJeqJeq,
+        (LD_B_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsBJeqJeq,
+        (LD_W_ABS, Some(JEQ_K)) => Kind::LdAbsWJeq,
+        (LD_H_ABS, Some(JEQ_K)) => Kind::LdAbsHJeq,
+        (LD_B_ABS, Some(JEQ_K)) => Kind::LdAbsBJeq,
+        (LD_H_IND, Some(JEQ_K)) => Kind::LdIndHJeq,
+        (LD_H_ABS, Some(JSET_K)) => Kind::LdAbsHJset,
+        (LD_B_ABS, Some(JSET_K)) => Kind::LdAbsBJset,
+        (JEQ_K, _) if chains(pc) => Kind::JeqJeq,
+        (c, _) => kind_of(c),
     }
 }
 
-/// Registers and scratch memory; kept across the pauses of a [`LazyProgram`].
+/// Registers and scratch memory; carried across the pauses of a run.
 struct State {
     a: u32,
     x: u32,
-    mem: [u32; BPF_MEMWORDS],
+    mem: Mem,
     budget: u64,
 }
 
 impl State {
+    #[inline(always)]
     fn new() -> State {
-        State { a: 0, x: 0, mem: [0; BPF_MEMWORDS], budget: STEP_BUDGET }
+        State { a: 0, x: 0, mem: Mem(None), budget: STEP_BUDGET }
+    }
+}
+
+/// Scratch memory, zeroed when first written: most programs never use it,
+/// and every packet would otherwise pay for clearing it.
+struct Mem(Option<[u32; BPF_MEMWORDS]>);
+
+impl Mem {
+    /// `M[k]`, or `None` for an index past `BPF_MEMWORDS`.
+    #[inline(always)]
+    fn get(&self, k: u32) -> Option<u32> {
+        let k = k as usize;
+        (k < BPF_MEMWORDS).then(|| self.0.as_ref().map_or(0, |m| m[k]))
+    }
+    #[inline(always)]
+    fn set(&mut self, k: u32, v: u32) -> Option<()> {
+        *self.0.get_or_insert([0; BPF_MEMWORDS]).get_mut(k as usize)? = v;
+        Some(())
     }
 }
 
@@ -378,6 +419,15 @@ impl<'a> Packet<'a> {
     fn h(&self, off: usize) -> Option<u32> {
         self.bytes::<2>(off).map(|b| u16::from_be_bytes(b) as u32)
     }
+    /// `ldb [k]`, where two Linux ancillary offsets read the aux data.
+    #[inline(always)]
+    fn b_abs(&self, k: u32) -> Option<u32> {
+        match k.wrapping_sub(SKF_AD_OFF) {
+            SKF_AD_VLAN_TAG => self.aux.map(|a| a.vlan_tag as u32),
+            SKF_AD_VLAN_TAG_PRESENT => self.aux.map(|a| a.vlan_tag_present as u32),
+            _ => self.b(k as usize),
+        }
+    }
     #[inline(always)]
     fn b(&self, off: usize) -> Option<u32> {
         self.data.get(off).map(|&b| b as u32)
@@ -391,76 +441,83 @@ fn ind(x: u32, k: u32) -> usize {
     usize::try_from(x as u64 + k as u64).unwrap_or(usize::MAX)
 }
 
-/// Instructions compared as the 8 bytes they are.
-#[inline(always)]
-fn same(a: Option<Insn>, b: Insn) -> bool {
-    let bits = |i: Insn| (i.code as u64) | (i.jt as u64) << 16 | (i.jf as u64) << 24 | (i.k as u64) << 32;
-    a.is_some_and(|a| bits(a) == bits(b))
+/// Where the execution loop gets the kind at each index.
+trait Kinds {
+    fn kind(&mut self, pc: usize) -> Kind;
 }
 
-/// Where the execution loop gets the operation at `pc`.
-trait Code {
-    fn op(&mut self, pc: usize) -> Op;
-    /// A fused pair at `pc` is about to use instruction `pc + 1`: is it
-    /// still the one it was fused with?
-    fn confirm(&mut self, pc: usize) -> bool;
-}
+/// Kinds chosen in advance ([`Compiled`], [`LazyProgram`]); past the end,
+/// `Undecoded` (pause).
+struct Known<'a>(&'a [Kind]);
 
-/// A [`Compiled`] program: its own copy, nothing to check.
-struct Trusted<'a>(&'a [Op]);
-
-impl Code for Trusted<'_> {
+impl Kinds for Known<'_> {
     #[inline(always)]
-    fn op(&mut self, pc: usize) -> Op {
-        self.0.get(pc).copied().unwrap_or(Op::Reject)
-    }
-    #[inline(always)]
-    fn confirm(&mut self, _pc: usize) -> bool {
-        true
-    }
-}
-
-/// Decode each instruction as execution reaches it; never fuses.
-struct Direct<'a, S: ?Sized>(&'a S);
-
-impl<S: InsnSource + ?Sized> Code for Direct<'_, S> {
-    #[inline(always)]
-    fn op(&mut self, pc: usize) -> Op {
-        self.0.insn(pc).map_or(Op::Reject, |i| decode(i, pc))
-    }
-    fn confirm(&mut self, _pc: usize) -> bool {
-        true
-    }
-}
-
-/// A [`LazyProgram`]'s kept operations, each checked against the source
-/// before it runs.
-struct Verified<'a, S: ?Sized> {
-    ops: &'a [Op],
-    raw: &'a [Insn],
-    src: &'a S,
-}
-
-impl<S: InsnSource + ?Sized> Code for Verified<'_, S> {
-    #[inline(always)]
-    fn op(&mut self, pc: usize) -> Op {
-        match (self.ops.get(pc), self.raw.get(pc)) {
-            (Some(&op), Some(&raw)) if same(self.src.insn(pc), raw) => op,
-            _ => Op::Undecoded,
+    fn kind(&mut self, pc: usize) -> Kind {
+        match self.0.get(pc) {
+            Some(&k) => k,
+            None => {
+                // A branch, not a conditional move: the bounds check stays
+                // off the chain from one instruction's jump target to the
+                // next dispatch.
+                std::hint::cold_path();
+                Kind::Undecoded
+            }
         }
     }
+}
+
+/// Each instruction's own kind, looked up as execution reaches it.
+struct Direct<'a, S: ?Sized>(&'a S);
+
+impl<S: InsnSource + ?Sized> Kinds for Direct<'_, S> {
     #[inline(always)]
-    fn confirm(&mut self, pc: usize) -> bool {
-        matches!(self.raw.get(pc), Some(&raw) if same(self.src.insn(pc), raw))
+    fn kind(&mut self, pc: usize) -> Kind {
+        self.0.insn(pc).map_or(Kind::Reject, |i| kind_of(i.code))
     }
 }
 
-/// Run from `pc` until a `ret` (`Ok(value)`) or an operation the code source
-/// cannot give (`Err(pc)`, with the registers saved in `st` to resume at
-/// `pc`). The execution loop: the one place instruction semantics live.
+/// Why a run stopped before a `ret`: the kind at `op` needs (re)learning,
+/// and execution resumes at `at` (`op` itself, or the part of the fused
+/// sequence at `op` whose opcode changed).
+#[derive(Clone, Copy, Debug)]
+struct Pause {
+    op: usize,
+    at: usize,
+}
+
+/// Run from `pc` until a `ret` (`Ok(value)`) or a [`Pause`] (registers saved
+/// in `st` to resume). The one place instruction semantics live.
 #[inline(always)]
-fn run_from<C: Code>(code: &mut C, st: &mut State, mut pc: usize, pkt: Packet) -> Result<u32, usize> {
+fn run_from<K: Kinds, S: InsnSource + ?Sized>(
+    kinds: &mut K,
+    src: &S,
+    st: &mut State,
+    mut pc: usize,
+    pkt: Packet,
+) -> Result<u32, Pause> {
     let (mut a, mut x) = (st.a, st.x);
+    macro_rules! pause {
+        ($op:expr, $at:expr) => {{
+            st.a = a;
+            st.x = x;
+            return Err(Pause { op: $op, at: $at });
+        }};
+    }
+    // The instruction at `$i`, which the kind expects to have opcode `$code`.
+    macro_rules! part {
+        ($i:expr, $code:expr) => {{
+            let i: usize = $i;
+            match src.insn(i) {
+                Some(insn) if insn.code == $code => insn,
+                Some(_) => {
+                    std::hint::cold_path();
+                    pause!(pc, i)
+                }
+                None => return Ok(0),
+            }
+        }};
+    }
+    // A load (or division) that rejects the packet when it fails.
     macro_rules! load {
         ($e:expr) => {
             match $e {
@@ -469,242 +526,188 @@ fn run_from<C: Code>(code: &mut C, st: &mut State, mut pc: usize, pkt: Packet) -
             }
         };
     }
-    macro_rules! cond {
-        ($c:expr, $t:expr, $f:expr) => {
-            (if $c { $t } else { $f }) as usize
-        };
-    }
-    // A fused pair: its first half is done; check the second is still there.
-    macro_rules! second {
-        () => {
-            if !code.confirm(pc + 1) {
-                st.a = a;
-                st.x = x;
-                return Err(pc + 1);
+    // A conditional jump from the instruction `$j` at index `$at`. A real
+    // branch, not a conditional move: its direction then feeds the branch
+    // history that predicts the next dispatch, as in libpcap's interpreter
+    // (the cold hint only keeps LLVM from folding it into a cmov).
+    macro_rules! jump {
+        ($c:expr, $at:expr, $j:expr) => {
+            if $c {
+                $at + 1 + $j.jt as usize
+            } else {
+                std::hint::cold_path();
+                $at + 1 + $j.jf as usize
             }
         };
+    }
+    macro_rules! step {
+        ($code:expr, |$i:ident| $e:expr) => {{
+            let $i = part!(pc, $code);
+            $e;
+            pc + 1
+        }};
     }
     loop {
-        pc = match code.op(pc) {
-            Op::RetK(k) => return Ok(k),
-            Op::RetA => return Ok(a),
-            Op::LdAbsW(k) => {
-                a = load!(pkt.w(k as usize));
-                pc + 1
+        pc = match kinds.kind(pc) {
+            Kind::Undecoded => pause!(pc, pc),
+            Kind::Reject => match src.insn(pc) {
+                // Still an opcode libpcap cannot run (or none at all)?
+                Some(i) if kind_of(i.code) != Kind::Reject => pause!(pc, pc),
+                _ => return Ok(0),
+            },
+            Kind::RetK => return Ok(part!(pc, RET_K).k),
+            Kind::RetA => {
+                part!(pc, RET_A);
+                return Ok(a);
             }
-            Op::LdAbsH(k) => {
-                a = load!(pkt.h(k as usize));
-                pc + 1
+            Kind::LdAbsW => step!(LD_W_ABS, |i| a = load!(pkt.w(i.k as usize))),
+            Kind::LdAbsH => step!(LD_H_ABS, |i| a = load!(pkt.h(i.k as usize))),
+            Kind::LdAbsB => step!(LD_B_ABS, |i| a = load!(pkt.b_abs(i.k))),
+            Kind::LdLen => step!(LD_W_LEN, |_i| a = pkt.wirelen),
+            Kind::LdxLen => step!(LDX_W_LEN, |_i| x = pkt.wirelen),
+            Kind::LdIndW => step!(LD_W_IND, |i| a = load!(pkt.w(ind(x, i.k)))),
+            Kind::LdIndH => step!(LD_H_IND, |i| a = load!(pkt.h(ind(x, i.k)))),
+            Kind::LdIndB => step!(LD_B_IND, |i| a = load!(pkt.b(ind(x, i.k)))),
+            Kind::LdxMsh => step!(LDX_MSH_B, |i| x = (load!(pkt.b(i.k as usize)) & 0xf) << 2),
+            Kind::LdImm => step!(LD_IMM, |i| a = i.k),
+            Kind::LdxImm => step!(LDX_IMM, |i| x = i.k),
+            Kind::LdMem => step!(LD_MEM, |i| a = load!(st.mem.get(i.k))),
+            Kind::LdxMem => step!(LDX_MEM, |i| x = load!(st.mem.get(i.k))),
+            Kind::St => step!(ST, |i| load!(st.mem.set(i.k, a))),
+            Kind::Stx => step!(STX, |i| load!(st.mem.set(i.k, x))),
+            Kind::Ja => {
+                let i = part!(pc, JA);
+                // A signed offset from the next instruction, as libpcap's
+                // `pc += (int)k`; going backward costs from the budget.
+                let to = load!((pc + 1).checked_add_signed(i.k as i32 as isize));
+                if to <= pc {
+                    st.budget = load!(st.budget.checked_sub((pc - to + 1) as u64));
+                }
+                to
             }
-            Op::LdAbsB(k) => {
-                a = load!(pkt.b(k as usize));
-                pc + 1
+            Kind::JgtK => {
+                let j = part!(pc, JGT_K);
+                jump!(a > j.k, pc, j)
             }
-            Op::LdVlanTag => {
-                a = load!(pkt.aux).vlan_tag as u32;
-                pc + 1
+            Kind::JgeK => {
+                let j = part!(pc, JGE_K);
+                jump!(a >= j.k, pc, j)
             }
-            Op::LdVlanPresent => {
-                a = load!(pkt.aux).vlan_tag_present as u32;
-                pc + 1
+            Kind::JeqK => {
+                let j = part!(pc, JEQ_K);
+                jump!(a == j.k, pc, j)
             }
-            Op::LdLen => {
-                a = pkt.wirelen;
-                pc + 1
+            Kind::JsetK => {
+                let j = part!(pc, JSET_K);
+                jump!(a & j.k != 0, pc, j)
             }
-            Op::LdxLen => {
-                x = pkt.wirelen;
-                pc + 1
+            Kind::JgtX => {
+                let j = part!(pc, JGT_X);
+                jump!(a > x, pc, j)
             }
-            Op::LdIndW(k) => {
-                a = load!(pkt.w(ind(x, k)));
-                pc + 1
+            Kind::JgeX => {
+                let j = part!(pc, JGE_X);
+                jump!(a >= x, pc, j)
             }
-            Op::LdIndH(k) => {
-                a = load!(pkt.h(ind(x, k)));
-                pc + 1
+            Kind::JeqX => {
+                let j = part!(pc, JEQ_X);
+                jump!(a == x, pc, j)
             }
-            Op::LdIndB(k) => {
-                a = load!(pkt.b(ind(x, k)));
-                pc + 1
+            Kind::JsetX => {
+                let j = part!(pc, JSET_X);
+                jump!(a & x != 0, pc, j)
             }
-            Op::LdxMsh(k) => {
-                x = (load!(pkt.b(k as usize)) & 0xf) << 2;
-                pc + 1
+            Kind::AddK => step!(ADD_K, |i| a = a.wrapping_add(i.k)),
+            Kind::SubK => step!(SUB_K, |i| a = a.wrapping_sub(i.k)),
+            Kind::MulK => step!(MUL_K, |i| a = a.wrapping_mul(i.k)),
+            // libpcap would trap on a constant zero divisor.
+            Kind::DivK => step!(DIV_K, |i| a = load!(a.checked_div(i.k))),
+            Kind::ModK => step!(MOD_K, |i| a = load!(a.checked_rem(i.k))),
+            Kind::AndK => step!(AND_K, |i| a &= i.k),
+            Kind::OrK => step!(OR_K, |i| a |= i.k),
+            Kind::XorK => step!(XOR_K, |i| a ^= i.k),
+            Kind::LshK => step!(LSH_K, |i| a = a.wrapping_shl(i.k)),
+            Kind::RshK => step!(RSH_K, |i| a = a.wrapping_shr(i.k)),
+            Kind::AddX => step!(ADD_X, |_i| a = a.wrapping_add(x)),
+            Kind::SubX => step!(SUB_X, |_i| a = a.wrapping_sub(x)),
+            Kind::MulX => step!(MUL_X, |_i| a = a.wrapping_mul(x)),
+            Kind::DivX => step!(DIV_X, |_i| a = load!(a.checked_div(x))),
+            Kind::ModX => step!(MOD_X, |_i| a = load!(a.checked_rem(x))),
+            Kind::AndX => step!(AND_X, |_i| a &= x),
+            Kind::OrX => step!(OR_X, |_i| a |= x),
+            Kind::XorX => step!(XOR_X, |_i| a ^= x),
+            Kind::LshX => step!(LSH_X, |_i| a = a.checked_shl(x).unwrap_or(0)),
+            Kind::RshX => step!(RSH_X, |_i| a = a.checked_shr(x).unwrap_or(0)),
+            Kind::Neg => step!(NEG, |_i| a = a.wrapping_neg()),
+            Kind::Tax => step!(TAX, |_i| x = a),
+            Kind::Txa => step!(TXA, |_i| a = x),
+            Kind::LdAbsWJeq => {
+                a = load!(pkt.w(part!(pc, LD_W_ABS).k as usize));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdImm(k) => {
-                a = k;
-                pc + 1
+            Kind::LdAbsHJeq => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdxImm(k) => {
-                x = k;
-                pc + 1
+            Kind::LdAbsBJeq => {
+                a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdMem(i) => {
-                a = st.mem[i as usize & (BPF_MEMWORDS - 1)];
-                pc + 1
+            Kind::LdIndHJeq => {
+                a = load!(pkt.h(ind(x, part!(pc, LD_H_IND).k)));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdxMem(i) => {
-                x = st.mem[i as usize & (BPF_MEMWORDS - 1)];
-                pc + 1
+            Kind::LdAbsHJset => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JSET_K);
+                jump!(a & j.k != 0, pc + 1, j)
             }
-            Op::St(i) => {
-                st.mem[i as usize & (BPF_MEMWORDS - 1)] = a;
-                pc + 1
+            Kind::LdAbsBJset => {
+                a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
+                let j = part!(pc + 1, JSET_K);
+                jump!(a & j.k != 0, pc + 1, j)
             }
-            Op::Stx(i) => {
-                st.mem[i as usize & (BPF_MEMWORDS - 1)] = x;
-                pc + 1
+            Kind::LdAbsHJeqJeq => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JEQ_K);
+                if a == j.k {
+                    pc + 2 + j.jt as usize
+                } else {
+                    let f = pc + 2 + j.jf as usize;
+                    let j2 = part!(f, JEQ_K);
+                    jump!(a == j2.k, f, j2)
+                }
             }
-            Op::Ja(to) => to as usize,
-            Op::JaBack { to, cost } => {
-                st.budget = match st.budget.checked_sub(cost as u64) {
-                    Some(b) => b,
-                    None => return Ok(0),
-                };
-                to as usize
+            Kind::LdAbsBJeqJeq => {
+                a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
+                let j = part!(pc + 1, JEQ_K);
+                if a == j.k {
+                    pc + 2 + j.jt as usize
+                } else {
+                    let f = pc + 2 + j.jf as usize;
+                    let j2 = part!(f, JEQ_K);
+                    jump!(a == j2.k, f, j2)
+                }
             }
-            Op::JgtK(k, t, f) => cond!(a > k, t, f),
-            Op::JgeK(k, t, f) => cond!(a >= k, t, f),
-            Op::JeqK(k, t, f) => cond!(a == k, t, f),
-            Op::JsetK(k, t, f) => cond!(a & k != 0, t, f),
-            Op::JgtX(t, f) => cond!(a > x, t, f),
-            Op::JgeX(t, f) => cond!(a >= x, t, f),
-            Op::JeqX(t, f) => cond!(a == x, t, f),
-            Op::JsetX(t, f) => cond!(a & x != 0, t, f),
-            Op::AddK(k) => {
-                a = a.wrapping_add(k);
-                pc + 1
+            Kind::JeqJeq => {
+                let j = part!(pc, JEQ_K);
+                if a == j.k {
+                    pc + 1 + j.jt as usize
+                } else {
+                    let f = pc + 1 + j.jf as usize;
+                    let j2 = part!(f, JEQ_K);
+                    jump!(a == j2.k, f, j2)
+                }
             }
-            Op::SubK(k) => {
-                a = a.wrapping_sub(k);
-                pc + 1
-            }
-            Op::MulK(k) => {
-                a = a.wrapping_mul(k);
-                pc + 1
-            }
-            Op::DivK(k) => {
-                a = a.checked_div(k).unwrap_or(0);
-                pc + 1
-            }
-            Op::ModK(k) => {
-                a = a.checked_rem(k).unwrap_or(0);
-                pc + 1
-            }
-            Op::AndK(k) => {
-                a &= k;
-                pc + 1
-            }
-            Op::OrK(k) => {
-                a |= k;
-                pc + 1
-            }
-            Op::XorK(k) => {
-                a ^= k;
-                pc + 1
-            }
-            Op::LshK(k) => {
-                a = a.wrapping_shl(k);
-                pc + 1
-            }
-            Op::RshK(k) => {
-                a = a.wrapping_shr(k);
-                pc + 1
-            }
-            Op::AddX => {
-                a = a.wrapping_add(x);
-                pc + 1
-            }
-            Op::SubX => {
-                a = a.wrapping_sub(x);
-                pc + 1
-            }
-            Op::MulX => {
-                a = a.wrapping_mul(x);
-                pc + 1
-            }
-            Op::DivX => {
-                a = match a.checked_div(x) {
-                    Some(v) => v,
-                    None => return Ok(0),
-                };
-                pc + 1
-            }
-            Op::ModX => {
-                a = match a.checked_rem(x) {
-                    Some(v) => v,
-                    None => return Ok(0),
-                };
-                pc + 1
-            }
-            Op::AndX => {
-                a &= x;
-                pc + 1
-            }
-            Op::OrX => {
-                a |= x;
-                pc + 1
-            }
-            Op::XorX => {
-                a ^= x;
-                pc + 1
-            }
-            Op::LshX => {
-                a = a.checked_shl(x).unwrap_or(0);
-                pc + 1
-            }
-            Op::RshX => {
-                a = a.checked_shr(x).unwrap_or(0);
-                pc + 1
-            }
-            Op::Neg => {
-                a = a.wrapping_neg();
-                pc + 1
-            }
-            Op::Tax => {
-                x = a;
-                pc + 1
-            }
-            Op::Txa => {
-                a = x;
-                pc + 1
-            }
-            Op::Reject => return Ok(0),
-            Op::Undecoded => {
-                st.a = a;
-                st.x = x;
-                return Err(pc);
-            }
-            Op::LdAbsHJeq(k, c, t, f) => {
-                a = load!(pkt.h(k as usize));
-                second!();
-                cond!(a == c, t, f)
-            }
-            Op::LdAbsBJeq(k, c, t, f) => {
-                a = load!(pkt.b(k as usize));
-                second!();
-                cond!(a == c, t, f)
-            }
-            Op::LdAbsWJeq(k, c, t, f) => {
-                a = load!(pkt.w(k as usize));
-                second!();
-                cond!(a == c, t, f)
-            }
-            Op::LdAbsHJset(k, c, t, f) => {
-                a = load!(pkt.h(k as usize));
-                second!();
-                cond!(a & c != 0, t, f)
-            }
-            Op::LdAbsBJset(k, c, t, f) => {
-                a = load!(pkt.b(k as usize));
-                second!();
-                cond!(a & c != 0, t, f)
-            }
-            Op::LdIndHJeq(k, c, t, f) => {
-                a = load!(pkt.h(ind(x, k)));
-                second!();
-                cond!(a == c, t, f)
+            Kind::MshLdIndHJeq => {
+                x = (load!(pkt.b(part!(pc, LDX_MSH_B).k as usize)) & 0xf) << 2;
+                a = load!(pkt.h(ind(x, part!(pc + 1, LD_H_IND).k)));
+                let j = part!(pc + 2, JEQ_K);
+                jump!(a == j.k, pc + 2, j)
             }
         };
     }
@@ -713,6 +716,7 @@ fn run_from<C: Code>(code: &mut C, st: &mut State, mut pc: usize, pkt: Packet) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bpf::insn::*;
     use std::cell::RefCell;
 
     /// A source that records which instructions were read, in order.
@@ -740,7 +744,7 @@ mod tests {
         assert_eq!(Compiled::new(prog).run(pkt, wirelen, aux), direct, "compiled vs direct: {prog:?}");
         let mut lazy = LazyProgram::new();
         let direct_reads = reads(prog, |r| {
-            run_from(&mut Direct(r), &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).ok();
+            run_from(&mut Direct(r), r, &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).ok();
         });
         for pass in 0..2 {
             let got = reads(prog, |r| assert_eq!(lazy.run(r, pkt, wirelen, aux), direct, "lazy pass {pass}"));
