@@ -2,20 +2,21 @@
 //! `bpf_validate`, `bpf_image`, `bpf_dump`.
 //!
 //! `bpf_filter` and `pcap_offline_filter` receive raw instructions on every
-//! call, without a length `bpf_filter` could trust. Each thread keeps a few
-//! [`LazyProgram`]s keyed on the instruction pointer: what it learned about
-//! a program's instructions speeds up later calls, and it checks every
-//! opcode it relies on before running it, so a program changed in place, or
-//! freed and replaced by another at the same address, is learned again
-//! rather than trusted. Instructions are read only when execution reaches
-//! them, in execution order, exactly as libpcap's interpreter reads them
-//! (so `bf_len` is not needed, as in libpcap).
-use std::cell::RefCell;
+//! call, without a length `bpf_filter` could trust. They share one
+//! process-wide [`KindCache`] keyed on the instruction pointer: what it
+//! learned about a program speeds up later calls, and nothing in it is
+//! trusted (each opcode relied on is checked before it runs, every operand
+//! is read from the caller's instructions), so a program changed in place,
+//! or freed and replaced by another at the same address, is learned again
+//! rather than misread. It is lock-free, so threads and signal handlers can
+//! filter at once. Instructions are read only when execution reaches them,
+//! in execution order, exactly as libpcap's interpreter reads them (so, as
+//! in libpcap, `bf_len` is not needed).
 use std::ffi::{c_char, c_int, c_uint, CString};
 
 use super::cstr::StaticText;
 use super::types::{bpf_insn, bpf_program, pcap_pkthdr};
-use crate::bpf::{image, validate, Insn, InsnSource, LazyProgram};
+use crate::bpf::{image, validate, Insn, InsnSource, KindCache};
 
 /// A C caller's instructions, read one at a time where execution goes.
 struct CallerInsns(*const bpf_insn);
@@ -32,40 +33,10 @@ impl InsnSource for CallerInsns {
     }
 }
 
-/// How many distinct programs (by address) each thread keeps learned.
-const CACHED_PROGRAMS: usize = 4;
-
-/// The learned programs, most recently used first.
-struct Recent(Vec<(usize, LazyProgram)>);
-
-impl Recent {
-    #[inline(always)]
-    fn get(&mut self, addr: usize) -> &mut LazyProgram {
-        match self.0.first() {
-            Some((a, _)) if *a == addr => &mut self.0[0].1,
-            _ => self.get_other(addr),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn get_other(&mut self, addr: usize) -> &mut LazyProgram {
-        match self.0.iter().position(|(a, _)| *a == addr) {
-            Some(i) => {
-                let e = self.0.remove(i);
-                self.0.insert(0, e);
-            }
-            None => {
-                self.0.truncate(CACHED_PROGRAMS - 1);
-                self.0.insert(0, (addr, LazyProgram::new()));
-            }
-        }
-        &mut self.0[0].1
-    }
-}
+/// The kinds learned for the programs C callers filter with.
+static PROGRAMS: KindCache = KindCache::new();
 
 thread_local! {
-    static PROGRAMS: RefCell<Recent> = const { RefCell::new(Recent(Vec::new())) };
     static IMAGE: StaticText<256> = const { StaticText::new() };
 }
 
@@ -85,32 +56,16 @@ unsafe fn packet<'a>(pkt: *const u8, buflen: u32) -> &'a [u8] {
 /// Run the program at `insns` (non-NULL) over `data`.
 #[inline(always)]
 fn run(insns: *const bpf_insn, data: &[u8], wirelen: u32) -> u32 {
-    let src = CallerInsns(insns);
-    let cached = PROGRAMS.try_with(|c| match c.try_borrow_mut() {
-        Ok(mut c) => Some(c.get(insns as usize).run(&src, data, wirelen, None)),
-        // A signal handler filtering on this thread while it is already
-        // filtering finds the cache busy and runs without it.
-        Err(_) => None,
-    });
-    match cached {
-        Ok(Some(v)) => v,
-        _ => run_uncached(&src, data, wirelen),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn run_uncached(src: &CallerInsns, data: &[u8], wirelen: u32) -> u32 {
-    LazyProgram::new().run(src, data, wirelen, None)
+    PROGRAMS.run(insns as usize, &CallerInsns(insns), data, wirelen, None)
 }
 
 /// `bpf_filter`: run the program at `pc` over a packet of `buflen` captured
 /// bytes at `p` whose length on the wire was `wirelen`; returns the program's
 /// verdict (0: reject; otherwise the snapshot length to keep).
 ///
-/// Ownership: borrows `pc` and `p` for the call only; a per-thread cache
-/// remembers the decoded program by address and re-checks it against `pc`'s
-/// current contents on every call. A NULL `pc` accepts everything
+/// Ownership: borrows `pc` and `p` for the call only; what ringcap learns
+/// about the program is kept by address (see the module documentation) and
+/// never trusted over `pc`'s current contents. A NULL `pc` accepts everything
 /// (`(u_int)-1`, as libpcap); a NULL `p` is an empty packet.
 #[no_mangle]
 pub extern "C" fn bpf_filter(pc: *const bpf_insn, p: *const u8, wirelen: c_uint, buflen: c_uint) -> c_uint {
@@ -128,8 +83,8 @@ pub extern "C" fn bpf_filter(pc: *const bpf_insn, p: *const u8, wirelen: c_uint,
 /// (`h->caplen` bytes captured, `h->len` on the wire); returns the program's
 /// verdict, 0 for no match.
 ///
-/// Ownership: borrows all three for the call only (see [`bpf_filter`] for
-/// the per-thread cache). As in libpcap, `fp->bf_len` is not used and a
+/// Ownership: borrows all three for the call only (see [`bpf_filter`]).
+/// As in libpcap, `fp->bf_len` is not used and a
 /// program whose `bf_insns` is NULL rejects (0); a NULL `fp` or `h` also
 /// returns 0, a NULL `pkt` is an empty packet.
 #[no_mangle]

@@ -32,12 +32,16 @@
 //!   instruction, straight from a slice;
 //! - [`Compiled`]: the program copied and its kinds (fused) computed once;
 //!   what handles store;
-//! - [`LazyProgram`]: for callers that hand over instructions on every call
+//! - [`KindCache`]: for callers that hand over instructions on every call
 //!   without a trustworthy length (`bpf_filter`, `pcap_offline_filter`):
 //!   kinds are learned as execution first reaches each instruction and kept
-//!   between calls, and the opcode checks catch a program changed, or freed
-//!   and replaced, in the meantime. It reads only the instructions execution
-//!   reaches, in execution order, as libpcap does.
+//!   between calls, keyed on the program's address; the opcode checks catch
+//!   a program changed, or freed and replaced, in the meantime. It reads
+//!   only the instructions execution reaches, in execution order, as libpcap
+//!   does.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize};
 
 use super::insn::opcode::*;
 use super::insn::{Insn, BPF_MEMWORDS, SKF_AD_OFF, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
@@ -88,13 +92,19 @@ impl InsnSource for [Insn] {
 #[derive(Clone, Debug)]
 pub struct Compiled {
     insns: Box<[Insn]>,
-    kinds: Box<[Kind]>,
+    /// The kinds of the first `SLOT_INSNS` instructions (`Undecoded` past
+    /// the end); further ones wrap around, as in a [`KindCache`] slot.
+    kinds: Box<[Kind; SLOT_INSNS]>,
 }
 
 impl Compiled {
     pub fn new(prog: &[Insn]) -> Compiled {
         let at = |i: usize| prog.get(i).copied();
-        Compiled { insns: prog.into(), kinds: (0..prog.len()).map(|pc| fuse(pc, &at)).collect() }
+        let mut kinds = Box::new([Kind::Undecoded; SLOT_INSNS]);
+        for (pc, k) in kinds.iter_mut().enumerate().take(prog.len()) {
+            *k = fuse(pc, &at);
+        }
+        Compiled { insns: prog.into(), kinds }
     }
 
     /// The instructions it runs.
@@ -104,71 +114,132 @@ impl Compiled {
 
     /// The filter's verdict on one packet, as [`filter_with_aux`] gives it.
     pub fn run(&self, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
-        // Its own copy never changes, so the only pause is a jump past the
-        // end, which rejects.
-        let pkt = Packet::new(pkt, wirelen, aux);
-        run_from(&mut Known(&self.kinds), &self.insns[..], &mut State::new(), 0, pkt).unwrap_or(0)
-    }
-}
-
-/// Instructions past this index are not learned by [`LazyProgram`] (they run
-/// straight from the source): a bound on its memory for wild jumps.
-const LAZY_MAX: usize = 1 << 16;
-
-/// Up to this many learned instructions, a [`LazyProgram`] fuses all of them
-/// again after a run that learned new ones (fusing across a jump needs its
-/// target learned); larger programs fuse only neighbours.
-const REFUSE_MAX: usize = 1024;
-
-/// How often one run of a [`LazyProgram`] may pause to learn before it
-/// finishes straight from the source (only a program rewritten while it
-/// runs could need more).
-const PAUSES_MAX: usize = 2 * LAZY_MAX;
-
-/// A program's kinds, learned as it runs: see the module documentation.
-#[derive(Clone, Debug, Default)]
-pub struct LazyProgram {
-    /// By instruction index: the kind to dispatch to (`Kind::Undecoded`
-    /// where execution has not been yet) ...
-    kinds: Vec<Kind>,
-    /// ... and the instruction as last read, which fusing looks at.
-    seen: Vec<Option<Insn>>,
-}
-
-impl LazyProgram {
-    pub fn new() -> LazyProgram {
-        LazyProgram::default()
-    }
-
-    /// Run the program `src` holds now over one packet; same result as
-    /// [`filter_with_aux`] on that program.
-    #[inline(always)]
-    pub fn run<S: InsnSource + ?Sized>(&mut self, src: &S, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
         let pkt = Packet::new(pkt, wirelen, aux);
         let mut st = State::new();
-        match run_from(&mut Known(&self.kinds), src, &mut st, 0, pkt) {
+        match run_from(&mut Known(&self.kinds), &self.insns[..], &mut st, 0, pkt) {
             Ok(v) => v,
-            Err(pause) => self.learn_and_run(src, st, pause, pkt),
+            // Past the kinds it keeps (or the program's end): go on with
+            // kinds looked up as it goes.
+            Err(p) => run_from(&mut Direct(&self.insns[..]), &self.insns[..], &mut st, p.at, pkt).unwrap_or(0),
+        }
+    }
+}
+
+/// How many programs a [`KindCache`] keeps kinds for (chosen by address:
+/// direct-mapped) ...
+const CACHE_SLOTS: usize = 8;
+const _: () = assert!(SLOT_INSNS.is_power_of_two() && Kind::COUNT == 61);
+
+/// ... and for how many of each program's instructions (those past it run
+/// with their own kinds, looked up as they execute).
+const SLOT_INSNS: usize = 512;
+
+/// How often one run may pause to learn before it finishes with kinds
+/// looked up as it goes (only a program rewritten while it runs, or two
+/// threads learning different programs in one slot, could need more).
+const PAUSES_MAX: usize = 2 * SLOT_INSNS;
+
+/// Kinds learned for a few programs that callers hand over as raw
+/// instructions on every call, keyed on the programs' addresses
+/// (`bpf_filter`, `pcap_offline_filter`).
+///
+/// A program's kinds are learned as execution first reaches each
+/// instruction and kept between runs. Nothing kept needs to be trusted: a
+/// kind only chooses a handler, the handler checks the opcodes it relies on
+/// (a changed one pauses the run, which learns it again) and reads every
+/// operand from the caller's instructions. So the cache needs no lock and
+/// no per-thread copy: kinds are plain relaxed atomics, threads running the
+/// same program share what any of them learned, and a stale, racing or
+/// other program's kind costs at most a pause, never a wrong verdict. Runs
+/// read only the instructions execution reaches, in execution order, as
+/// libpcap does.
+pub struct KindCache {
+    slots: [Slot; CACHE_SLOTS],
+}
+
+struct Slot {
+    /// The address of the program whose kinds these are.
+    key: AtomicUsize,
+    /// One past the highest index learned.
+    extent: AtomicUsize,
+    /// By instruction index: a [`Kind`] (`Kind::Undecoded` if not learned).
+    kinds: [AtomicU8; SLOT_INSNS],
+    /// By instruction index: what fusing needs of the instruction as last
+    /// read (see [`Slot::seen`]).
+    seen: [AtomicU32; SLOT_INSNS],
+}
+
+impl Default for KindCache {
+    fn default() -> Self {
+        KindCache::new()
+    }
+}
+
+impl KindCache {
+    pub const fn new() -> KindCache {
+        const SLOT: Slot = Slot {
+            key: AtomicUsize::new(0),
+            extent: AtomicUsize::new(0),
+            kinds: [const { AtomicU8::new(0) }; SLOT_INSNS],
+            seen: [const { AtomicU32::new(0) }; SLOT_INSNS],
+        };
+        KindCache { slots: [SLOT; CACHE_SLOTS] }
+    }
+
+    /// Run the program `src` holds now, whose address is `key`, over one
+    /// packet; same result as [`filter_with_aux`] on that program.
+    #[inline(always)]
+    pub fn run<S: InsnSource + ?Sized>(
+        &self,
+        key: usize,
+        src: &S,
+        pkt: &[u8],
+        wirelen: u32,
+        aux: Option<&AuxData>,
+    ) -> u32 {
+        let slot = &self.slots[(key >> 3 ^ key >> 11) % CACHE_SLOTS];
+        if slot.key.load(Relaxed) != key {
+            slot.claim(key);
+        }
+        let pkt = Packet::new(pkt, wirelen, aux);
+        let mut st = State::new();
+        match run_from(&mut Shared(slot), src, &mut st, 0, pkt) {
+            Ok(v) => v,
+            Err(pause) => slot.learn_and_run(key, src, st, pause, pkt),
+        }
+    }
+}
+
+impl Slot {
+    /// Take the slot over for the program at `key`.
+    #[cold]
+    #[inline(never)]
+    fn claim(&self, key: usize) {
+        self.key.store(key, Relaxed);
+        for i in 0..self.extent.swap(0, Relaxed).min(SLOT_INSNS) {
+            self.kinds[i].store(Kind::Undecoded.0, Relaxed);
+            self.seen[i].store(0, Relaxed);
         }
     }
 
     /// The rest of a run that paused: learn what it paused on and go on.
     #[cold]
     #[inline(never)]
-    fn learn_and_run<S: InsnSource + ?Sized>(&mut self, src: &S, mut st: State, mut pause: Pause, pkt: Packet) -> u32 {
+    fn learn_and_run<S: InsnSource + ?Sized>(&self, key: usize, src: &S, mut st: State, mut pause: Pause, pkt: Packet) -> u32 {
         for _ in 0..PAUSES_MAX {
             let at = pause.at;
-            if at >= LAZY_MAX {
+            if at >= SLOT_INSNS || self.key.load(Relaxed) != key {
+                // Past what the slot keeps, or another program took it.
                 break;
             }
             // Execution has reached `at`: read it, as libpcap would now.
             let Some(insn) = src.insn(at) else { return 0 };
             self.learn(pause.op, at, insn);
-            pause = match run_from(&mut Known(&self.kinds), src, &mut st, at, pkt) {
+            pause = match run_from(&mut Shared(self), src, &mut st, at, pkt) {
                 Ok(v) => {
-                    if self.kinds.len() <= REFUSE_MAX {
-                        self.refuse(0..self.kinds.len());
-                    }
+                    // Fusing across jumps needs their targets learned: with
+                    // this run's instructions learned, choose all kinds again.
+                    self.refuse(0..self.extent.load(Relaxed));
                     return v;
                 }
                 Err(p) => p,
@@ -177,24 +248,28 @@ impl LazyProgram {
         run_from(&mut Direct(src), src, &mut st, pause.at, pkt).unwrap_or(0)
     }
 
-    /// Record `insn` at `at` and choose again the kinds that depend on it
-    /// (including that of `op`, the operation that paused).
-    fn learn(&mut self, op: usize, at: usize, insn: Insn) {
-        if self.kinds.len() <= at {
-            self.kinds.resize(at + 1, Kind::Undecoded);
-            self.seen.resize(at + 1, None);
-        }
-        self.seen[at] = Some(insn);
+    /// Record `insn` at `at` and choose again the kinds that depend on it,
+    /// including that of `op`, the operation that paused.
+    fn learn(&self, op: usize, at: usize, insn: Insn) {
+        // Fusing looks at opcodes and at the false branch of a `jeq`.
+        self.seen[at].store(1 << 31 | (insn.jf as u32) << 16 | insn.code as u32, Relaxed);
+        self.extent.fetch_max(at + 1, Relaxed);
         // The longest fusion starts two instructions back.
         self.refuse(at.saturating_sub(2)..at + 1);
         self.refuse(op..op + 1);
     }
 
+    /// What fusing may know of instruction `i`: its opcode and `jf`.
+    fn seen(&self, i: usize) -> Option<Insn> {
+        let v = self.seen.get(i)?.load(Relaxed);
+        (v >> 31 == 1).then_some(Insn { code: v as u16, jt: 0, jf: (v >> 16) as u8, k: 0 })
+    }
+
     /// Choose again the kinds of the seen instructions in `range`.
-    fn refuse(&mut self, range: std::ops::Range<usize>) {
-        for i in range {
-            if self.seen.get(i).is_some_and(Option::is_some) {
-                self.kinds[i] = fuse(i, &|j| self.seen.get(j).copied().flatten());
+    fn refuse(&self, range: std::ops::Range<usize>) {
+        for i in range.start..range.end.min(SLOT_INSNS) {
+            if self.seen(i).is_some() {
+                self.kinds[i].store(fuse(i, &|j| self.seen(j)).0, Relaxed);
             }
         }
     }
@@ -202,81 +277,87 @@ impl LazyProgram {
 
 /// What an instruction (or a fused sequence starting there) runs as. The
 /// handler of each kind checks the opcodes it was chosen for and reads
-/// everything else from the instructions.
+/// everything else from the instructions. (A byte, so that a [`KindCache`]
+/// can keep kinds in atomics.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-enum Kind {
-    /// Not learned yet ([`LazyProgram`]): pause.
-    Undecoded,
+struct Kind(u8);
+
+#[allow(non_upper_case_globals)]
+impl Kind {
+    /// How many kinds there are.
+    const COUNT: u8 = 61;
+    /// Not learned yet ([`KindCache`]): pause.
+    const Undecoded: Kind = Kind(0);
     /// An opcode libpcap cannot run: reject.
-    Reject,
-    RetK,
-    RetA,
-    LdAbsW,
-    LdAbsH,
-    LdAbsB,
-    LdLen,
-    LdxLen,
-    LdIndW,
-    LdIndH,
-    LdIndB,
-    LdxMsh,
-    LdImm,
-    LdxImm,
-    LdMem,
-    LdxMem,
-    St,
-    Stx,
-    Ja,
-    JgtK,
-    JgeK,
-    JeqK,
-    JsetK,
-    JgtX,
-    JgeX,
-    JeqX,
-    JsetX,
-    AddK,
-    SubK,
-    MulK,
-    DivK,
-    ModK,
-    AndK,
-    OrK,
-    XorK,
-    LshK,
-    RshK,
-    AddX,
-    SubX,
-    MulX,
-    DivX,
-    ModX,
-    AndX,
-    OrX,
-    XorX,
-    LshX,
-    RshX,
-    Neg,
-    Tax,
-    Txa,
+    const Reject: Kind = Kind(1);
+    const RetK: Kind = Kind(2);
+    const RetA: Kind = Kind(3);
+    const LdAbsW: Kind = Kind(4);
+    const LdAbsH: Kind = Kind(5);
+    const LdAbsB: Kind = Kind(6);
+    const LdLen: Kind = Kind(7);
+    const LdxLen: Kind = Kind(8);
+    const LdIndW: Kind = Kind(9);
+    const LdIndH: Kind = Kind(10);
+    const LdIndB: Kind = Kind(11);
+    const LdxMsh: Kind = Kind(12);
+    const LdImm: Kind = Kind(13);
+    const LdxImm: Kind = Kind(14);
+    const LdMem: Kind = Kind(15);
+    const LdxMem: Kind = Kind(16);
+    const St: Kind = Kind(17);
+    const Stx: Kind = Kind(18);
+    const Ja: Kind = Kind(19);
+    const JgtK: Kind = Kind(20);
+    const JgeK: Kind = Kind(21);
+    const JeqK: Kind = Kind(22);
+    const JsetK: Kind = Kind(23);
+    const JgtX: Kind = Kind(24);
+    const JgeX: Kind = Kind(25);
+    const JeqX: Kind = Kind(26);
+    const JsetX: Kind = Kind(27);
+    const AddK: Kind = Kind(28);
+    const SubK: Kind = Kind(29);
+    const MulK: Kind = Kind(30);
+    const DivK: Kind = Kind(31);
+    const ModK: Kind = Kind(32);
+    const AndK: Kind = Kind(33);
+    const OrK: Kind = Kind(34);
+    const XorK: Kind = Kind(35);
+    const LshK: Kind = Kind(36);
+    const RshK: Kind = Kind(37);
+    const AddX: Kind = Kind(38);
+    const SubX: Kind = Kind(39);
+    const MulX: Kind = Kind(40);
+    const DivX: Kind = Kind(41);
+    const ModX: Kind = Kind(42);
+    const AndX: Kind = Kind(43);
+    const OrX: Kind = Kind(44);
+    const XorX: Kind = Kind(45);
+    const LshX: Kind = Kind(46);
+    const RshX: Kind = Kind(47);
+    const Neg: Kind = Kind(48);
+    const Tax: Kind = Kind(49);
+    const Txa: Kind = Kind(50);
     // `ld <k>; j<op> #c`.
-    LdAbsWJeq,
-    LdAbsHJeq,
-    LdAbsBJeq,
-    LdIndHJeq,
-    LdAbsHJset,
-    LdAbsBJset,
+    const LdAbsWJeq: Kind = Kind(51);
+    const LdAbsHJeq: Kind = Kind(52);
+    const LdAbsBJeq: Kind = Kind(53);
+    const LdIndHJeq: Kind = Kind(54);
+    const LdAbsHJset: Kind = Kind(55);
+    const LdAbsBJset: Kind = Kind(56);
     // `ld <k>; jeq #c1` whose false branch is another `jeq #c2`.
-    LdAbsHJeqJeq,
-    LdAbsBJeqJeq,
+    const LdAbsHJeqJeq: Kind = Kind(57);
+    const LdAbsBJeqJeq: Kind = Kind(58);
     // `jeq #c1` whose false branch is another `jeq #c2`.
-    JeqJeq,
+    const JeqJeq: Kind = Kind(59);
     // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c`.
-    MshLdIndHJeq,
+    const MshLdIndHJeq: Kind = Kind(60);
 }
 
-/// The kind of one instruction with opcode `code`.
-fn kind_of(code: u16) -> Kind {
+/// The kind of one instruction with opcode `code` (every opcode libpcap
+/// runs is below 0x100).
+const fn single_kind(code: u16) -> Kind {
     match code {
         RET_K => Kind::RetK,
         RET_A => Kind::RetA,
@@ -328,6 +409,27 @@ fn kind_of(code: u16) -> Kind {
         TAX => Kind::Tax,
         TXA => Kind::Txa,
         _ => Kind::Reject,
+    }
+}
+
+/// [`single_kind`] of every opcode below 0x100, looked up rather than
+/// matched: `filter_with_aux` does it for every instruction it runs.
+static SINGLE_KINDS: [Kind; 256] = {
+    let mut t = [Kind::Reject; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = single_kind(c as u16);
+        c += 1;
+    }
+    t
+};
+
+/// The kind of one instruction with opcode `code`.
+#[inline(always)]
+fn kind_of(code: u16) -> Kind {
+    match SINGLE_KINDS.get(code as usize) {
+        Some(&k) => k,
+        None => Kind::Reject,
     }
 }
 
@@ -446,23 +548,28 @@ trait Kinds {
     fn kind(&mut self, pc: usize) -> Kind;
 }
 
-/// Kinds chosen in advance ([`Compiled`], [`LazyProgram`]); past the end,
-/// `Undecoded` (pause).
-struct Known<'a>(&'a [Kind]);
+/// A [`Compiled`] program's kinds.
+struct Known<'a>(&'a [Kind; SLOT_INSNS]);
 
 impl Kinds for Known<'_> {
     #[inline(always)]
     fn kind(&mut self, pc: usize) -> Kind {
-        match self.0.get(pc) {
-            Some(&k) => k,
-            None => {
-                // A branch, not a conditional move: the bounds check stays
-                // off the chain from one instruction's jump target to the
-                // next dispatch.
-                std::hint::cold_path();
-                Kind::Undecoded
-            }
-        }
+        // Past the end, indices wrap around (see `Shared`).
+        self.0[pc % SLOT_INSNS]
+    }
+}
+
+/// A [`KindCache`] slot's kinds; past what it keeps, `Undecoded` (pause).
+struct Shared<'a>(&'a Slot);
+
+impl Kinds for Shared<'_> {
+    #[inline(always)]
+    fn kind(&mut self, pc: usize) -> Kind {
+        // Past what a slot keeps, indices wrap around onto its kinds: no
+        // bounds check, and harmless, since a kind that does not fit the
+        // instructions there pauses, and a pause past the slot runs the
+        // rest with kinds looked up as it goes.
+        Kind(self.0.kinds[pc % SLOT_INSNS].load(Relaxed))
     }
 }
 
@@ -526,17 +633,30 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             }
         };
     }
-    // A conditional jump from the instruction `$j` at index `$at`. A real
-    // branch, not a conditional move: its direction then feeds the branch
-    // history that predicts the next dispatch, as in libpcap's interpreter
-    // (the cold hint only keeps LLVM from folding it into a cmov).
+    // A conditional jump from the instruction `$j` at index `$at`, by real
+    // branches rather than conditional moves (the cold hints keep LLVM from
+    // folding them into cmovs). The processor predicts branches, not loaded
+    // values: a branch on the direction, and one on whether the offset is 0
+    // (libpcap's code falls through to the next instruction on most
+    // tests), give the next index without waiting for the load of the
+    // offset, which only confirms the prediction.
     macro_rules! jump {
         ($c:expr, $at:expr, $j:expr) => {
             if $c {
-                $at + 1 + $j.jt as usize
+                offset!($at, $j.jt)
             } else {
                 std::hint::cold_path();
-                $at + 1 + $j.jf as usize
+                offset!($at, $j.jf)
+            }
+        };
+    }
+    macro_rules! offset {
+        ($at:expr, $off:expr) => {
+            if $off == 0 {
+                $at + 1
+            } else {
+                std::hint::cold_path();
+                $at + 1 + $off as usize
             }
         };
     }
@@ -548,8 +668,13 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
         }};
     }
     loop {
-        pc = match kinds.kind(pc) {
+        // With the mask the dispatch table covers every value: no range check.
+        pc = match Kind(kinds.kind(pc).0 & 63) {
+            // `Undecoded`, or a byte no kind has (a cache never stores one).
             Kind::Undecoded => pause!(pc, pc),
+            // No kind has these bytes and none is ever stored; listed one by
+            // one so that the dispatch table covers all 64 values.
+            Kind(61) | Kind(62) | Kind(63) | Kind(64..) => return Ok(0),
             Kind::Reject => match src.insn(pc) {
                 // Still an opcode libpcap cannot run (or none at all)?
                 Some(i) if kind_of(i.code) != Kind::Reject => pause!(pc, pc),
@@ -742,12 +867,12 @@ mod tests {
     fn run_aux(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
         let direct = filter_with_aux(prog, pkt, wirelen, aux);
         assert_eq!(Compiled::new(prog).run(pkt, wirelen, aux), direct, "compiled vs direct: {prog:?}");
-        let mut lazy = LazyProgram::new();
+        let cache = Box::new(KindCache::new());
         let direct_reads = reads(prog, |r| {
             run_from(&mut Direct(r), r, &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).ok();
         });
         for pass in 0..2 {
-            let got = reads(prog, |r| assert_eq!(lazy.run(r, pkt, wirelen, aux), direct, "lazy pass {pass}"));
+            let got = reads(prog, |r| assert_eq!(cache.run(1, r, pkt, wirelen, aux), direct, "cached pass {pass}"));
             assert_eq!(got, direct_reads, "lazy read order, pass {pass}: {prog:?}");
         }
         direct
@@ -899,7 +1024,7 @@ mod tests {
         for spin in spins {
             assert_eq!(filter(&spin, &[], 0), 0);
             assert_eq!(Compiled::new(&spin).run(&[], 0, None), 0);
-            assert_eq!(LazyProgram::new().run(spin.as_slice(), &[], 0, None), 0);
+            assert_eq!(KindCache::new().run(1, spin.as_slice(), &[], 0, None), 0);
         }
     }
 
@@ -1007,24 +1132,24 @@ mod tests {
     }
 
     #[test]
-    fn lazy_program_follows_changes() {
+    fn cached_kinds_follow_changes() {
         let mut prog = web_or_dns();
-        let mut lazy = LazyProgram::new();
+        let cache = Box::new(KindCache::new());
         let tcp80 = ipv4(6, 80);
-        assert_eq!(lazy.run(prog.as_slice(), &tcp80, 54, None), 262144);
+        assert_eq!(cache.run(7, prog.as_slice(), &tcp80, 54, None), 262144);
         // Change a compared constant (the second half of a fused pair) ...
         prog[20].k = 81;
         prog[22].k = 81;
-        assert_eq!(lazy.run(prog.as_slice(), &tcp80, 54, None), 0);
-        assert_eq!(lazy.run(prog.as_slice(), &ipv4(6, 81), 54, None), 262144);
+        assert_eq!(cache.run(7, prog.as_slice(), &tcp80, 54, None), 0);
+        assert_eq!(cache.run(7, prog.as_slice(), &ipv4(6, 81), 54, None), 262144);
         // ... a load offset (the first half) ...
         prog[0].k = 14;
-        assert_eq!(lazy.run(prog.as_slice(), &ipv4(6, 81), 54, None), 0);
+        assert_eq!(cache.run(7, prog.as_slice(), &ipv4(6, 81), 54, None), 0);
         // ... and replace it by a shorter program at the same place.
         let short = [ld_imm(3), ret_a()];
-        assert_eq!(lazy.run(&short[..], &tcp80, 54, None), 3);
-        assert_eq!(lazy.run(&short[..1], &tcp80, 54, None), 0);
-        assert_eq!(lazy.run(web_or_dns().as_slice(), &tcp80, 54, None), 262144);
+        assert_eq!(cache.run(7, &short[..], &tcp80, 54, None), 3);
+        assert_eq!(cache.run(7, &short[..1], &tcp80, 54, None), 0);
+        assert_eq!(cache.run(7, web_or_dns().as_slice(), &tcp80, 54, None), 262144);
     }
 
     #[test]

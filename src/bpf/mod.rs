@@ -9,5 +9,5 @@ pub mod interp;
 pub mod validate;
 
 pub use insn::{Insn, Program};
-pub use interp::{filter, filter_with_aux, AuxData, Compiled, InsnSource, LazyProgram};
+pub use interp::{filter, filter_with_aux, AuxData, Compiled, InsnSource, KindCache};
 pub use validate::validate;
