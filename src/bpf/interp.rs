@@ -128,7 +128,7 @@ impl Compiled {
 /// How many programs a [`KindCache`] keeps kinds for (chosen by address:
 /// direct-mapped) ...
 const CACHE_SLOTS: usize = 8;
-const _: () = assert!(SLOT_INSNS.is_power_of_two() && Kind::COUNT == 61);
+const _: () = assert!(SLOT_INSNS.is_power_of_two() && Kind::COUNT == 62);
 
 /// ... and for how many of each program's instructions (those past it run
 /// with their own kinds, looked up as they execute).
@@ -285,7 +285,7 @@ struct Kind(u8);
 #[allow(non_upper_case_globals)]
 impl Kind {
     /// How many kinds there are.
-    const COUNT: u8 = 61;
+    const COUNT: u8 = 62;
     /// Not learned yet ([`KindCache`]): pause.
     const Undecoded: Kind = Kind(0);
     /// An opcode libpcap cannot run: reject.
@@ -353,6 +353,9 @@ impl Kind {
     const JeqJeq: Kind = Kind(59);
     // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c`.
     const MshLdIndHJeq: Kind = Kind(60);
+    // The same whose false branch is `ldh [x + k3]; jeq #c2` (libpcap's
+    // `port N`: source port, then destination port).
+    const MshLdIndHJeqLdIndHJeq: Kind = Kind(61);
 }
 
 /// The kind of one instruction with opcode `code` (every opcode libpcap
@@ -445,7 +448,16 @@ fn fuse(pc: usize, at: &impl Fn(usize) -> Option<Insn>) -> Kind {
     // Whether the instruction at `i` is a `jeq` whose false branch is
     // another `jeq`.
     let chains = |i: usize| at(i).is_some_and(|j| j.code == JEQ_K && code(i + 1 + j.jf as usize) == Some(JEQ_K));
+    // Whether the instruction at `i` is a `jeq` whose false branch is
+    // `ldh [x + k]; jeq`.
+    let ports = |i: usize| {
+        at(i).is_some_and(|j| {
+            let f = i + 1 + j.jf as usize;
+            j.code == JEQ_K && code(f) == Some(LD_H_IND) && code(f + 1) == Some(JEQ_K)
+        })
+    };
     match (insn.code, code(pc + 1)) {
+        (LDX_MSH_B, Some(LD_H_IND)) if ports(pc + 2) => Kind::MshLdIndHJeqLdIndHJeq,
         (LDX_MSH_B, Some(LD_H_IND)) if code(pc + 2) == Some(JEQ_K) => Kind::MshLdIndHJeq,
         (LD_H_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsHJeqJeq,
         (LD_B_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsBJeqJeq,
@@ -674,7 +686,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             Kind::Undecoded => pause!(pc, pc),
             // No kind has these bytes and none is ever stored; listed one by
             // one so that the dispatch table covers all 64 values.
-            Kind(61) | Kind(62) | Kind(63) | Kind(64..) => return Ok(0),
+            Kind(62) | Kind(63) | Kind(64..) => return Ok(0),
             Kind::Reject => match src.insn(pc) {
                 // Still an opcode libpcap cannot run (or none at all)?
                 Some(i) if kind_of(i.code) != Kind::Reject => pause!(pc, pc),
@@ -800,7 +812,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
                 let j = part!(pc + 1, JEQ_K);
                 if a == j.k {
-                    pc + 2 + j.jt as usize
+                    offset!(pc + 1, j.jt)
                 } else {
                     let f = pc + 2 + j.jf as usize;
                     let j2 = part!(f, JEQ_K);
@@ -811,7 +823,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
                 let j = part!(pc + 1, JEQ_K);
                 if a == j.k {
-                    pc + 2 + j.jt as usize
+                    offset!(pc + 1, j.jt)
                 } else {
                     let f = pc + 2 + j.jf as usize;
                     let j2 = part!(f, JEQ_K);
@@ -821,7 +833,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             Kind::JeqJeq => {
                 let j = part!(pc, JEQ_K);
                 if a == j.k {
-                    pc + 1 + j.jt as usize
+                    offset!(pc, j.jt)
                 } else {
                     let f = pc + 1 + j.jf as usize;
                     let j2 = part!(f, JEQ_K);
@@ -833,6 +845,19 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 a = load!(pkt.h(ind(x, part!(pc + 1, LD_H_IND).k)));
                 let j = part!(pc + 2, JEQ_K);
                 jump!(a == j.k, pc + 2, j)
+            }
+            Kind::MshLdIndHJeqLdIndHJeq => {
+                x = (load!(pkt.b(part!(pc, LDX_MSH_B).k as usize)) & 0xf) << 2;
+                a = load!(pkt.h(ind(x, part!(pc + 1, LD_H_IND).k)));
+                let j = part!(pc + 2, JEQ_K);
+                if a == j.k {
+                    offset!(pc + 2, j.jt)
+                } else {
+                    let f = pc + 3 + j.jf as usize;
+                    a = load!(pkt.h(ind(x, part!(f, LD_H_IND).k)));
+                    let j2 = part!(f + 1, JEQ_K);
+                    jump!(a == j2.k, f + 1, j2)
+                }
             }
         };
     }
