@@ -668,9 +668,20 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 $at + 1
             } else {
                 std::hint::cold_path();
-                $at + 1 + $off as usize
+                goto!($at + 1 + $off as usize)
             }
         };
+    }
+    // A jump to `$t`. Every run ends by jumping to a `ret #k`: returning
+    // right here spares that last dispatch.
+    macro_rules! goto {
+        ($t:expr) => {{
+            let t: usize = $t;
+            if kinds.kind(t) == Kind::RetK {
+                return Ok(part!(t, RET_K).k);
+            }
+            t
+        }};
     }
     macro_rules! step {
         ($code:expr, |$i:ident| $e:expr) => {{
