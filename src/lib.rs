@@ -12,9 +12,12 @@
 #![deny(unsafe_code)]
 
 pub mod bpf;
+pub mod capture;
 pub mod dlt;
 pub mod error;
 pub mod packet;
+#[allow(unsafe_code)]
+pub mod ring;
 pub mod sys;
 
 #[allow(unsafe_code)]

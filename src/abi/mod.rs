@@ -27,5 +27,10 @@ pub(crate) use ffi;
 
 pub mod bpf;
 pub mod cstr;
+pub mod devices;
+pub mod handle;
+pub mod live;
 pub mod names;
+pub mod props;
+pub mod read;
 pub mod types;

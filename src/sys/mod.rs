@@ -9,6 +9,7 @@
 pub mod ifaddrs;
 pub mod mmap;
 pub mod netdev;
+pub mod ns;
 pub mod poll;
 pub mod socket;
 
