@@ -1215,30 +1215,110 @@ mod tests {
         }
     }
 
+    /// A random program, valid or not, biased towards the opcodes libpcap's
+    /// compiler emits (so that fused idioms occur) with jumps that mostly
+    /// stay inside.
+    fn random_program(rng: &mut Rng, max_len: u32) -> Vec<Insn> {
+        const COMMON: [u16; 16] =
+            [LD_H_ABS, LD_B_ABS, LD_W_ABS, JEQ_K, JEQ_K, JEQ_K, JSET_K, JGT_K, LDX_MSH_B, LD_H_IND, RET_K, RET_K, RET_A, LD_IMM, ST, LD_MEM];
+        let len = 1 + rng.below(max_len) as usize;
+        (0..len)
+            .map(|_| {
+                let code = match rng.below(8) {
+                    0 => rng.next() as u16,
+                    1 | 2 => rng.below(256) as u16,
+                    _ => COMMON[rng.below(16) as usize],
+                };
+                let k = match rng.below(5) {
+                    0 => rng.below(64),
+                    1 => rng.below(16),
+                    2 => SKF_AD_OFF + rng.below(64),
+                    3 => u32::MAX - rng.below(4),
+                    _ => rng.next(),
+                };
+                Insn { code, jt: rng.below(6) as u8, jf: rng.below(6) as u8, k }
+            })
+            .collect()
+    }
+
+    fn random_packet(rng: &mut Rng) -> Vec<u8> {
+        let mut pkt: Vec<u8> = (0..rng.below(80)).map(|_| rng.next() as u8).collect();
+        if pkt.len() > 40 && rng.below(2) == 0 {
+            pkt[..38].copy_from_slice(&ipv4(if rng.below(2) == 0 { 6 } else { 17 }, [80, 53, 443][rng.below(3) as usize])[..38]);
+        }
+        pkt
+    }
+
     /// Random programs, valid or not, over random packets: the three ways
     /// of running agree and read instructions in the same order.
     #[test]
     fn random_programs_agree() {
         let mut rng = Rng(0x5eed_1234_abcd);
-        let codes: Vec<u16> = (0..=0xffu16).collect();
         for _ in 0..4000 {
-            let len = 1 + rng.below(24) as usize;
-            let prog: Vec<Insn> = (0..len)
-                .map(|_| {
-                    let code = if rng.below(8) == 0 { rng.next() as u16 } else { codes[rng.below(256) as usize] };
-                    let k = match rng.below(4) {
-                        0 => rng.below(64),
-                        1 => rng.below(16),
-                        2 => SKF_AD_OFF + rng.below(64),
-                        _ => rng.next(),
-                    };
-                    Insn { code, jt: rng.below(6) as u8, jf: rng.below(6) as u8, k }
-                })
-                .collect();
-            let pkt: Vec<u8> = (0..rng.below(80)).map(|_| rng.next() as u8).collect();
+            let prog = random_program(&mut rng, 24);
+            let pkt = random_packet(&mut rng);
             let aux = AuxData { vlan_tag_present: rng.below(2) == 1, vlan_tag: rng.next() as u16 };
             let aux = if rng.below(2) == 0 { Some(&aux) } else { None };
             run_aux(&prog, &pkt, rng.next(), aux);
+        }
+    }
+
+    /// Change one field of one instruction.
+    fn mutate(rng: &mut Rng, prog: &mut [Insn]) {
+        let i = rng.below(prog.len() as u32) as usize;
+        let other = random_program(rng, 1)[0];
+        match rng.below(4) {
+            0 => prog[i].code = other.code,
+            1 => prog[i].k = other.k,
+            2 => prog[i].jt = other.jt,
+            _ => prog[i].jf = other.jf,
+        }
+    }
+
+    /// One address, a program changed in place between every run: what the
+    /// cache learned never makes a verdict differ from a fresh run.
+    #[test]
+    fn cached_kinds_survive_any_change() {
+        let mut rng = Rng(0xc0ffee);
+        let cache = Box::new(KindCache::new());
+        for round in 0..400 {
+            let mut prog = if round % 4 == 0 { web_or_dns() } else { random_program(&mut rng, 40) };
+            for _ in 0..40 {
+                let pkt = if rng.below(2) == 0 { ipv4([6, 17][rng.below(2) as usize], [80, 53, 9][rng.below(3) as usize]) } else { random_packet(&mut rng) };
+                let want = filter(&prog, &pkt, pkt.len() as u32);
+                assert_eq!(cache.run(42, prog.as_slice(), &pkt, pkt.len() as u32, None), want, "{prog:?}");
+                mutate(&mut rng, &mut prog);
+            }
+        }
+    }
+
+    /// Threads filtering different programs under one address share one
+    /// slot's kinds, each learning over the others' work: every verdict is
+    /// still that of its own program.
+    #[test]
+    fn racing_threads_get_their_own_verdicts() {
+        static CACHE: KindCache = KindCache::new();
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let mut rng = Rng(0x1234 + t);
+                    let progs: Vec<Vec<Insn>> =
+                        (0..8).map(|i| if i == 0 { web_or_dns() } else { random_program(&mut rng, 30) }).collect();
+                    for n in 0..20000 {
+                        let prog = &progs[n % progs.len()];
+                        let pkt = if n % 3 == 0 { ipv4(6, 80) } else { random_packet(&mut rng) };
+                        let want = filter(prog, &pkt, 99);
+                        // Key 7 for all: one slot, one key, many programs.
+                        assert_eq!(CACHE.run(7, prog.as_slice(), &pkt, 99, None), want, "{prog:?}");
+                        // Keys that share the slot, to race its claiming too.
+                        let key = 7 + (n % 3) * 8 * CACHE_SLOTS * 256;
+                        assert_eq!(CACHE.run(key, prog.as_slice(), &pkt, 99, None), want);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
         }
     }
 }
