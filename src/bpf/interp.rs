@@ -128,7 +128,7 @@ impl Compiled {
 /// How many programs a [`KindCache`] keeps kinds for (chosen by address:
 /// direct-mapped) ...
 const CACHE_SLOTS: usize = 8;
-const _: () = assert!(SLOT_INSNS.is_power_of_two() && Kind::COUNT == 62);
+const _: () = assert!(SLOT_INSNS.is_power_of_two() && Kind::COUNT == 63);
 
 /// ... and for how many of each program's instructions (those past it run
 /// with their own kinds, looked up as they execute).
@@ -285,7 +285,7 @@ struct Kind(u8);
 #[allow(non_upper_case_globals)]
 impl Kind {
     /// How many kinds there are.
-    const COUNT: u8 = 62;
+    const COUNT: u8 = 63;
     /// Not learned yet ([`KindCache`]): pause.
     const Undecoded: Kind = Kind(0);
     /// An opcode libpcap cannot run: reject.
@@ -356,6 +356,9 @@ impl Kind {
     // The same whose false branch is `ldh [x + k3]; jeq #c2` (libpcap's
     // `port N`: source port, then destination port).
     const MshLdIndHJeqLdIndHJeq: Kind = Kind(61);
+    // `ldh [k]; jset #c` whose false branch falls through to the above
+    // (libpcap's IPv4 `port N`: not a fragment, then the ports).
+    const LdAbsHJsetPorts: Kind = Kind(62);
 }
 
 /// The kind of one instruction with opcode `code` (every opcode libpcap
@@ -456,8 +459,10 @@ fn fuse(pc: usize, at: &impl Fn(usize) -> Option<Insn>) -> Kind {
             j.code == JEQ_K && code(f) == Some(LD_H_IND) && code(f + 1) == Some(JEQ_K)
         })
     };
+    let msh_ports = |i: usize| code(i) == Some(LDX_MSH_B) && code(i + 1) == Some(LD_H_IND) && ports(i + 2);
     match (insn.code, code(pc + 1)) {
         (LDX_MSH_B, Some(LD_H_IND)) if ports(pc + 2) => Kind::MshLdIndHJeqLdIndHJeq,
+        (LD_H_ABS, Some(JSET_K)) if at(pc + 1).is_some_and(|j| j.jf == 0) && msh_ports(pc + 2) => Kind::LdAbsHJsetPorts,
         (LDX_MSH_B, Some(LD_H_IND)) if code(pc + 2) == Some(JEQ_K) => Kind::MshLdIndHJeq,
         (LD_H_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsHJeqJeq,
         (LD_B_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsBJeqJeq,
@@ -683,6 +688,24 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             t
         }};
     }
+    // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c1` at `$p`, and on its false
+    // branch `ldh [x + k3]; jeq #c2`.
+    macro_rules! ports {
+        ($p:expr) => {{
+            let p: usize = $p;
+            x = (load!(pkt.b(part!(p, LDX_MSH_B).k as usize)) & 0xf) << 2;
+            a = load!(pkt.h(ind(x, part!(p + 1, LD_H_IND).k)));
+            let j = part!(p + 2, JEQ_K);
+            if a == j.k {
+                offset!(p + 2, j.jt)
+            } else {
+                let f = p + 3 + j.jf as usize;
+                a = load!(pkt.h(ind(x, part!(f, LD_H_IND).k)));
+                let j2 = part!(f + 1, JEQ_K);
+                jump!(a == j2.k, f + 1, j2)
+            }
+        }};
+    }
     macro_rules! step {
         ($code:expr, |$i:ident| $e:expr) => {{
             let $i = part!(pc, $code);
@@ -697,7 +720,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             Kind::Undecoded => pause!(pc, pc),
             // No kind has these bytes and none is ever stored; listed one by
             // one so that the dispatch table covers all 64 values.
-            Kind(62) | Kind(63) | Kind(64..) => return Ok(0),
+            Kind(63) | Kind(64..) => return Ok(0),
             Kind::Reject => match src.insn(pc) {
                 // Still an opcode libpcap cannot run (or none at all)?
                 Some(i) if kind_of(i.code) != Kind::Reject => pause!(pc, pc),
@@ -857,17 +880,16 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 let j = part!(pc + 2, JEQ_K);
                 jump!(a == j.k, pc + 2, j)
             }
-            Kind::MshLdIndHJeqLdIndHJeq => {
-                x = (load!(pkt.b(part!(pc, LDX_MSH_B).k as usize)) & 0xf) << 2;
-                a = load!(pkt.h(ind(x, part!(pc + 1, LD_H_IND).k)));
-                let j = part!(pc + 2, JEQ_K);
-                if a == j.k {
-                    offset!(pc + 2, j.jt)
+            Kind::MshLdIndHJeqLdIndHJeq => ports!(pc),
+            Kind::LdAbsHJsetPorts => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JSET_K);
+                if a & j.k != 0 {
+                    offset!(pc + 1, j.jt)
+                } else if j.jf != 0 {
+                    goto!(pc + 2 + j.jf as usize)
                 } else {
-                    let f = pc + 3 + j.jf as usize;
-                    a = load!(pkt.h(ind(x, part!(f, LD_H_IND).k)));
-                    let j2 = part!(f + 1, JEQ_K);
-                    jump!(a == j2.k, f + 1, j2)
+                    ports!(pc + 2)
                 }
             }
         };
