@@ -477,6 +477,13 @@ fn fuse(pc: usize, at: &impl Fn(usize) -> Option<Insn>) -> Kind {
     }
 }
 
+/// Marks the path that calls it as the unlikely one, so that LLVM keeps a
+/// real branch there instead of folding both sides into a conditional move
+/// (`std::hint::cold_path` does the same from Rust 1.95; the crate supports
+/// 1.80). Inlined to nothing.
+#[cold]
+fn cold() {}
+
 /// Registers and scratch memory; carried across the pauses of a run.
 struct State {
     a: u32,
@@ -634,7 +641,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             match src.insn(i) {
                 Some(insn) if insn.code == $code => insn,
                 Some(_) => {
-                    std::hint::cold_path();
+                    cold();
                     pause!(pc, i)
                 }
                 None => return Ok(0),
@@ -662,7 +669,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             if $c {
                 offset!($at, $j.jt)
             } else {
-                std::hint::cold_path();
+                cold();
                 offset!($at, $j.jf)
             }
         };
@@ -672,7 +679,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             if $off == 0 {
                 $at + 1
             } else {
-                std::hint::cold_path();
+                cold();
                 goto!($at + 1 + $off as usize)
             }
         };
