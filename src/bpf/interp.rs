@@ -17,9 +17,9 @@
 //! Where libpcap would crash, hang or read garbage, this interpreter is total
 //! and returns 0 instead: unknown opcodes (libpcap aborts), jumps outside the
 //! program, constant division by zero (SIGFPE), scratch-memory indices past
-//! `BPF_MEMWORDS`, and loops that run longer than [`STEP_BUDGET`] instructions
-//! (libpcap spins forever). Scratch memory starts zeroed (libpcap leaves it
-//! uninitialised).
+//! `BPF_MEMWORDS`, and loops that go round more often than the packet could
+//! justify (see [`STEP_BUDGET`]; libpcap spins forever). Scratch memory starts
+//! zeroed (libpcap leaves it uninitialised).
 //!
 //! How it runs: each instruction (or common sequence of instructions, see
 //! [`fuse`]) has a [`Kind`], the handler that executes it; the execution loop
@@ -54,11 +54,14 @@ pub struct AuxData {
     pub vlan_tag: u16,
 }
 
-/// How many instructions a program may execute through backward jumps before
-/// it is stopped and the packet rejected. Forward-only programs (everything
-/// libpcap's compiler emits except `protochain`) always terminate and are
-/// never counted. libpcap's `ip6 protochain` loop costs at most 28 per
-/// header of at least 8 bytes: under a million for the largest packet.
+/// Loops are bounded twice, and a run that exceeds either bound rejects the
+/// packet. Forward-only programs (everything libpcap's compiler emits except
+/// `ip6 protochain`) always end and are never counted. A backward jump may be
+/// taken at most `caplen / 4 + 64` times: libpcap's only loop, `protochain`,
+/// jumps back once per extension header, and a header takes at least 8
+/// bytes. And the instructions between the target and the jump, counted at
+/// each backward jump, may add up to at most `STEP_BUDGET` (`protochain`
+/// costs at most 28 per header: under a million for the largest packet).
 pub const STEP_BUDGET: u64 = 1 << 22;
 
 /// Run `prog` over a packet without aux data (libpcap's `bpf_filter`).
@@ -70,7 +73,8 @@ pub fn filter(prog: &[Insn], pkt: &[u8], wirelen: u32) -> u32 {
 /// Run `prog` over a packet (libpcap's `pcap_filter_with_aux_data`).
 pub fn filter_with_aux(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
     // Direct kinds never pause.
-    run_from(&mut Direct(prog), prog, &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).unwrap_or(0)
+    let pkt = Packet::new(pkt, wirelen, aux);
+    run_from(&mut Direct(prog), prog, &mut State::new(&pkt), 0, pkt).unwrap_or(0)
 }
 
 /// Where a program's instructions come from when its length is not known:
@@ -115,7 +119,7 @@ impl Compiled {
     /// The filter's verdict on one packet, as [`filter_with_aux`] gives it.
     pub fn run(&self, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
         let pkt = Packet::new(pkt, wirelen, aux);
-        let mut st = State::new();
+        let mut st = State::new(&pkt);
         match run_from(&mut Known(&self.kinds), &self.insns[..], &mut st, 0, pkt) {
             Ok(v) => v,
             // Past the kinds it keeps (or the program's end): go on with
@@ -202,7 +206,7 @@ impl KindCache {
             slot.claim(key);
         }
         let pkt = Packet::new(pkt, wirelen, aux);
-        let mut st = State::new();
+        let mut st = State::new(&pkt);
         match run_from(&mut Shared(slot), src, &mut st, 0, pkt) {
             Ok(v) => v,
             Err(pause) => slot.learn_and_run(key, src, st, pause, pkt),
@@ -490,12 +494,15 @@ struct State {
     x: u32,
     mem: Mem,
     budget: u64,
+    /// How many more backward jumps may be taken.
+    loops: u32,
 }
 
 impl State {
     #[inline(always)]
-    fn new() -> State {
-        State { a: 0, x: 0, mem: Mem(None), budget: STEP_BUDGET }
+    fn new(pkt: &Packet) -> State {
+        let loops = (pkt.data.len() / 4 + 64).min(u32::MAX as usize) as u32;
+        State { a: 0, x: 0, mem: Mem(None), budget: STEP_BUDGET, loops }
     }
 }
 
@@ -756,9 +763,10 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             Kind::Ja => {
                 let i = part!(pc, JA);
                 // A signed offset from the next instruction, as libpcap's
-                // `pc += (int)k`; going backward costs from the budget.
+                // `pc += (int)k`; going backward counts against the bounds.
                 let to = load!((pc + 1).checked_add_signed(i.k as i32 as isize));
                 if to <= pc {
+                    st.loops = load!(st.loops.checked_sub(1));
                     st.budget = load!(st.budget.checked_sub((pc - to + 1) as u64));
                 }
                 to
@@ -934,7 +942,8 @@ mod tests {
         assert_eq!(Compiled::new(prog).run(pkt, wirelen, aux), direct, "compiled vs direct: {prog:?}");
         let cache = Box::new(KindCache::new());
         let direct_reads = reads(prog, |r| {
-            run_from(&mut Direct(r), r, &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).ok();
+            let pkt = Packet::new(pkt, wirelen, aux);
+            run_from(&mut Direct(r), r, &mut State::new(&pkt), 0, pkt).ok();
         });
         for pass in 0..2 {
             let got = reads(prog, |r| assert_eq!(cache.run(1, r, pkt, wirelen, aux), direct, "cached pass {pass}"));
@@ -1080,8 +1089,34 @@ mod tests {
             ret_a(),
         ];
         assert_eq!(run(&count, &[]), 10);
-        // Loops forever in libpcap; stopped here (without tracing reads: the
-        // budget is millions of instructions).
+        // Backward jumps are bounded by the packet's length: a count to 100
+        // needs 100 of them (an empty packet allows 64, 400 bytes 164) ...
+        let count_to = |n: u32| {
+            [
+                ld_imm(0),
+                Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1),
+                Insn::jump(BPF_JMP | BPF_JGE | BPF_K, n, 1, 0),
+                Insn::stmt(BPF_JMP | BPF_JA, (-3i32) as u32),
+                ret_a(),
+            ]
+        };
+        assert_eq!(run(&count_to(64), &[]), 64);
+        assert_eq!(run(&count_to(66), &[]), 0);
+        assert_eq!(run(&count_to(100), &[0; 400]), 100);
+        // ... and by the instructions they repeat: 4200 rounds of a 1023
+        // instruction loop exceed the budget, 4000 do not.
+        let big_loop = |rounds: u32| {
+            let mut p = vec![ld_imm(0), Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1)];
+            p.extend(std::iter::repeat(ldx_imm(0)).take(1020));
+            p.push(Insn::jump(BPF_JMP | BPF_JGE | BPF_K, rounds, 1, 0));
+            p.push(Insn::stmt(BPF_JMP | BPF_JA, (-1023i32) as u32));
+            p.push(ret_a());
+            p
+        };
+        assert_eq!(filter(&big_loop(4000), &[0; 20000], 0), 4000);
+        assert_eq!(filter(&big_loop(4200), &[0; 20000], 0), 0);
+        assert_eq!(Compiled::new(&big_loop(4200)).run(&[0; 20000], 0, None), 0);
+        // Loops forever in libpcap; stopped here (without tracing reads).
         let spins = [
             vec![Insn::stmt(BPF_JMP | BPF_JA, u32::MAX), ret(1)],
             vec![ld_imm(1), Insn::stmt(BPF_JMP | BPF_JA, (-2i32) as u32), ret(1)],
