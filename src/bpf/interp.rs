@@ -22,8 +22,8 @@
 //! zeroed (libpcap leaves it uninitialised).
 //!
 //! How it runs: each instruction (or common sequence of instructions, see
-//! [`fuse`]) has a [`Kind`], the handler that executes it; the execution loop
-//! ([`run_from`]) dispatches on the kind and the handler reads the operands
+//! `fuse`) has a `Kind`, the handler that executes it; the execution loop
+//! (`run_from`) dispatches on the kind and the handler reads the operands
 //! from the instructions themselves, after checking that each opcode is the
 //! one the kind was chosen for. A kind therefore stays correct whatever the
 //! operands become, and a changed opcode is noticed before it runs. Three
@@ -181,13 +181,7 @@ impl Default for KindCache {
 
 impl KindCache {
     pub const fn new() -> KindCache {
-        const SLOT: Slot = Slot {
-            key: AtomicUsize::new(0),
-            extent: AtomicUsize::new(0),
-            kinds: [const { AtomicU8::new(0) }; SLOT_INSNS],
-            seen: [const { AtomicU32::new(0) }; SLOT_INSNS],
-        };
-        KindCache { slots: [SLOT; CACHE_SLOTS] }
+        KindCache { slots: [const { Slot::new() }; CACHE_SLOTS] }
     }
 
     /// Run the program `src` holds now, whose address is `key`, over one
@@ -215,6 +209,15 @@ impl KindCache {
 }
 
 impl Slot {
+    const fn new() -> Slot {
+        Slot {
+            key: AtomicUsize::new(0),
+            extent: AtomicUsize::new(0),
+            kinds: [const { AtomicU8::new(0) }; SLOT_INSNS],
+            seen: [const { AtomicU32::new(0) }; SLOT_INSNS],
+        }
+    }
+
     /// Take the slot over for the program at `key`.
     #[cold]
     #[inline(never)]

@@ -1,6 +1,6 @@
 //! Classic BPF: the instruction set ([`insn`]) shared by the filter compiler,
 //! the kernel attach path and the userland interpreter; libpcap's validator
-//! ([`validate`]), the interpreter ([`interp`]) and the listings `bpf_image`
+//! ([`validate()`]), the interpreter ([`interp`]) and the listings `bpf_image`
 //! and `bpf_dump` print ([`image`]).
 
 pub mod image;
