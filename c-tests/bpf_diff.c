@@ -13,6 +13,8 @@
  *   bpf_diff image                   bpf_image for all 65536 codes
  *   bpf_diff dump FILE SEED          bpf_dump with options -1..4
  *   bpf_diff edge                    NULL and boundary arguments libpcap handles
+ *   bpf_diff null                    NULL arguments libpcap crashes on (ringcap
+ *                                    only: it must not)
  *
  * Only instructions libpcap's interpreter can run are given to bpf_filter in
  * "filter" mode (it aborts on others, loops forever on some backward jumps and
@@ -488,6 +490,28 @@ static int edge_mode(void)
 	return 0;
 }
 
+static int null_mode(void)
+{
+	struct bpf_insn ld0[] = { insn(BPF_LD | BPF_B | BPF_ABS, 0, 0, 0), insn(BPF_RET | BPF_A, 0, 0, 0) };
+	struct bpf_program ok = { 2, ld0 };
+	struct pcap_pkthdr h = { { 0, 0 }, 4, 4 };
+	u_char data[4] = { 9, 8, 7, 6 };
+	printf("bpf_image NULL: %s\n", bpf_image(NULL, 3) == NULL ? "NULL" : "not NULL");
+	bpf_dump(NULL, 0);
+	bpf_dump(NULL, 3);
+	printf("pcap_offline_filter NULL program: %d\n", pcap_offline_filter(NULL, &h, data));
+	printf("pcap_offline_filter NULL header: %d\n", pcap_offline_filter(&ok, NULL, data));
+	printf("pcap_offline_filter NULL packet: %d\n", pcap_offline_filter(&ok, &h, NULL));
+	printf("bpf_filter NULL packet, buflen 4: %u\n", bpf_filter(ld0, NULL, 4, 4));
+	printf("bpf_validate NULL: %d\n", bpf_validate(NULL, 5));
+	struct bpf_program none = { 5, NULL };
+	printf("-- dump NULL insns\n");
+	bpf_dump(&none, 3);
+	bpf_dump(&none, 0);
+	printf("-- end\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "validate") == 0) {
@@ -506,6 +530,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "edge") == 0)
 		return edge_mode();
+	if (argc >= 2 && strcmp(argv[1], "null") == 0)
+		return null_mode();
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);
 	return 2;
 }

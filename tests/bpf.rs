@@ -156,3 +156,22 @@ fn edge_cases_match_libpcap() {
     let out = same_on_both(&["edge"]);
     assert!(out.contains("bpf_filter NULL program: 4294967295"), "{out}");
 }
+
+/// NULL arguments that crash libpcap return the documented failure values.
+#[test]
+fn null_arguments_do_not_crash() {
+    let out = run(exe(Against::Ringcap), &["null"], Against::Ringcap);
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "bpf_image NULL: NULL\n\
+         pcap_offline_filter NULL program: 0\n\
+         pcap_offline_filter NULL header: 0\n\
+         pcap_offline_filter NULL packet: 0\n\
+         bpf_filter NULL packet, buflen 4: 0\n\
+         bpf_validate NULL: 0\n\
+         -- dump NULL insns\n\
+         5\n\
+         -- end\n"
+    );
+}
