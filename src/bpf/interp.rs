@@ -1195,6 +1195,24 @@ mod tests {
         assert_eq!(run(&[], &[]), 0);
     }
 
+    /// Past the 512 kinds a cache slot or `Compiled` keeps, indices wrap
+    /// onto the kept ones: the opcode checks keep that harmless.
+    #[test]
+    fn long_programs_run_past_the_kept_kinds() {
+        for tail in [0usize, 300, 700, 1500] {
+            let mut prog: Vec<Insn> = (0..tail as u32).map(ldx_imm).collect();
+            prog.extend([
+                Insn::stmt(BPF_LD | BPF_B | BPF_ABS, 0),
+                Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, 1),
+                Insn::stmt(BPF_MISC | BPF_TXA, 0),
+                ret_a(),
+            ]);
+            let want = if tail == 0 { 0 } else { tail as u32 - 1 };
+            assert_eq!(run(&prog, &PKT), want, "tail {tail}");
+            assert_eq!(run(&prog, &[0x13]), 0x13, "tail {tail}");
+        }
+    }
+
     /// `tcp port 80 or udp port 53` on Ethernet (libpcap's compiled program).
     fn web_or_dns() -> Vec<Insn> {
         let raw: [(u16, u8, u8, u32); 33] = [
