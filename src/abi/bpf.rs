@@ -12,6 +12,7 @@
 //! filter at once. Instructions are read only when execution reaches them,
 //! in execution order, exactly as libpcap's interpreter reads them (so, as
 //! in libpcap, `bf_len` is not needed).
+
 use std::ffi::{c_char, c_int, c_uint, CString};
 
 use super::cstr::StaticText;
@@ -61,7 +62,8 @@ fn run(insns: *const bpf_insn, data: &[u8], wirelen: u32) -> u32 {
 
 /// `bpf_filter`: run the program at `pc` over a packet of `buflen` captured
 /// bytes at `p` whose length on the wire was `wirelen`; returns the program's
-/// verdict (0: reject; otherwise the snapshot length to keep).
+/// verdict (0: reject; otherwise the snapshot length to keep; 0 too if
+/// ringcap fails internally).
 ///
 /// Ownership: borrows `pc` and `p` for the call only; what ringcap learns
 /// about the program is kept by address (see the module documentation) and
@@ -83,10 +85,10 @@ pub extern "C" fn bpf_filter(pc: *const bpf_insn, p: *const u8, wirelen: c_uint,
 /// (`h->caplen` bytes captured, `h->len` on the wire); returns the program's
 /// verdict, 0 for no match.
 ///
-/// Ownership: borrows all three for the call only (see [`bpf_filter`]).
-/// As in libpcap, `fp->bf_len` is not used and a
-/// program whose `bf_insns` is NULL rejects (0); a NULL `fp` or `h` also
-/// returns 0, a NULL `pkt` is an empty packet.
+/// Ownership: borrows all three for the call only (see [`bpf_filter`]). As in
+/// libpcap, `fp->bf_len` is not used and a program whose `bf_insns` is NULL
+/// rejects (0); a NULL `fp` or `h` also returns 0, a NULL `pkt` is an empty
+/// packet.
 #[no_mangle]
 pub extern "C" fn pcap_offline_filter(fp: *const bpf_program, h: *const pcap_pkthdr, pkt: *const u8) -> c_int {
     ffi!(0, {
@@ -101,8 +103,7 @@ pub extern "C" fn pcap_offline_filter(fp: *const bpf_program, h: *const pcap_pkt
         }
         // SAFETY: the C contract: `h.caplen` bytes at `pkt` (or NULL).
         let data = unsafe { packet(pkt, h.caplen) };
-        let verdict = run(insns, data, h.len);
-        verdict as c_int
+        run(insns, data, h.len) as c_int
     })
 }
 
