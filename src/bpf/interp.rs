@@ -161,13 +161,16 @@ pub struct KindCache {
     slots: [Slot; CACHE_SLOTS],
 }
 
+/// (`repr(C)`, kinds first: the dispatch then addresses them without a
+/// displacement.)
+#[repr(C)]
 struct Slot {
+    /// By instruction index: a [`Kind`] (`Kind::Undecoded` if not learned).
+    kinds: [AtomicU8; SLOT_INSNS],
     /// The address of the program whose kinds these are.
     key: AtomicUsize,
     /// One past the highest index learned.
     extent: AtomicUsize,
-    /// By instruction index: a [`Kind`] (`Kind::Undecoded` if not learned).
-    kinds: [AtomicU8; SLOT_INSNS],
     /// By instruction index: what fusing needs of the instruction as last
     /// read (see [`Slot::seen`]).
     seen: [AtomicU32; SLOT_INSNS],
