@@ -708,6 +708,20 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             t
         }};
     }
+    // The `jeq` at `$at`, and on its false branch another `jeq`.
+    macro_rules! jeqs {
+        ($at:expr) => {{
+            let at: usize = $at;
+            let j = part!(at, JEQ_K);
+            if a == j.k {
+                offset!(at, j.jt)
+            } else {
+                let f = at + 1 + j.jf as usize;
+                let j2 = part!(f, JEQ_K);
+                jump!(a == j2.k, f, j2)
+            }
+        }};
+    }
     // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c1` at `$p`, and on its false
     // branch `ldh [x + k3]; jeq #c2`.
     macro_rules! ports {
@@ -865,36 +879,13 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             }
             Kind::LdAbsHJeqJeq => {
                 a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
-                let j = part!(pc + 1, JEQ_K);
-                if a == j.k {
-                    offset!(pc + 1, j.jt)
-                } else {
-                    let f = pc + 2 + j.jf as usize;
-                    let j2 = part!(f, JEQ_K);
-                    jump!(a == j2.k, f, j2)
-                }
+                jeqs!(pc + 1)
             }
             Kind::LdAbsBJeqJeq => {
                 a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
-                let j = part!(pc + 1, JEQ_K);
-                if a == j.k {
-                    offset!(pc + 1, j.jt)
-                } else {
-                    let f = pc + 2 + j.jf as usize;
-                    let j2 = part!(f, JEQ_K);
-                    jump!(a == j2.k, f, j2)
-                }
+                jeqs!(pc + 1)
             }
-            Kind::JeqJeq => {
-                let j = part!(pc, JEQ_K);
-                if a == j.k {
-                    offset!(pc, j.jt)
-                } else {
-                    let f = pc + 1 + j.jf as usize;
-                    let j2 = part!(f, JEQ_K);
-                    jump!(a == j2.k, f, j2)
-                }
-            }
+            Kind::JeqJeq => jeqs!(pc),
             Kind::MshLdIndHJeq => {
                 x = (load!(pkt.b(part!(pc, LDX_MSH_B).k as usize)) & 0xf) << 2;
                 a = load!(pkt.h(ind(x, part!(pc + 1, LD_H_IND).k)));
