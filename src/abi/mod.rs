@@ -25,6 +25,7 @@ macro_rules! ffi {
 #[allow(unused_imports)]
 pub(crate) use ffi;
 
+pub mod bpf;
 pub mod cstr;
 pub mod devices;
 pub mod filter;

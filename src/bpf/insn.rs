@@ -107,6 +107,61 @@ pub const fn miscop(code: u16) -> u16 {
     code & 0xf8
 }
 
+/// Complete opcodes of the instructions libpcap's interpreter runs, usable
+/// as `match` patterns.
+pub mod opcode {
+    use super::*;
+    pub const RET_K: u16 = BPF_RET | BPF_K;
+    pub const RET_A: u16 = BPF_RET | BPF_A;
+    pub const LD_W_ABS: u16 = BPF_LD | BPF_W | BPF_ABS;
+    pub const LD_H_ABS: u16 = BPF_LD | BPF_H | BPF_ABS;
+    pub const LD_B_ABS: u16 = BPF_LD | BPF_B | BPF_ABS;
+    pub const LD_W_LEN: u16 = BPF_LD | BPF_W | BPF_LEN;
+    pub const LDX_W_LEN: u16 = BPF_LDX | BPF_W | BPF_LEN;
+    pub const LD_W_IND: u16 = BPF_LD | BPF_W | BPF_IND;
+    pub const LD_H_IND: u16 = BPF_LD | BPF_H | BPF_IND;
+    pub const LD_B_IND: u16 = BPF_LD | BPF_B | BPF_IND;
+    pub const LDX_MSH_B: u16 = BPF_LDX | BPF_MSH | BPF_B;
+    pub const LD_IMM: u16 = BPF_LD | BPF_IMM;
+    pub const LDX_IMM: u16 = BPF_LDX | BPF_IMM;
+    pub const LD_MEM: u16 = BPF_LD | BPF_MEM;
+    pub const LDX_MEM: u16 = BPF_LDX | BPF_MEM;
+    pub const ST: u16 = BPF_ST;
+    pub const STX: u16 = BPF_STX;
+    pub const JA: u16 = BPF_JMP | BPF_JA;
+    pub const JGT_K: u16 = BPF_JMP | BPF_JGT | BPF_K;
+    pub const JGE_K: u16 = BPF_JMP | BPF_JGE | BPF_K;
+    pub const JEQ_K: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+    pub const JSET_K: u16 = BPF_JMP | BPF_JSET | BPF_K;
+    pub const JGT_X: u16 = BPF_JMP | BPF_JGT | BPF_X;
+    pub const JGE_X: u16 = BPF_JMP | BPF_JGE | BPF_X;
+    pub const JEQ_X: u16 = BPF_JMP | BPF_JEQ | BPF_X;
+    pub const JSET_X: u16 = BPF_JMP | BPF_JSET | BPF_X;
+    pub const ADD_K: u16 = BPF_ALU | BPF_ADD | BPF_K;
+    pub const SUB_K: u16 = BPF_ALU | BPF_SUB | BPF_K;
+    pub const MUL_K: u16 = BPF_ALU | BPF_MUL | BPF_K;
+    pub const DIV_K: u16 = BPF_ALU | BPF_DIV | BPF_K;
+    pub const MOD_K: u16 = BPF_ALU | BPF_MOD | BPF_K;
+    pub const AND_K: u16 = BPF_ALU | BPF_AND | BPF_K;
+    pub const OR_K: u16 = BPF_ALU | BPF_OR | BPF_K;
+    pub const XOR_K: u16 = BPF_ALU | BPF_XOR | BPF_K;
+    pub const LSH_K: u16 = BPF_ALU | BPF_LSH | BPF_K;
+    pub const RSH_K: u16 = BPF_ALU | BPF_RSH | BPF_K;
+    pub const ADD_X: u16 = BPF_ALU | BPF_ADD | BPF_X;
+    pub const SUB_X: u16 = BPF_ALU | BPF_SUB | BPF_X;
+    pub const MUL_X: u16 = BPF_ALU | BPF_MUL | BPF_X;
+    pub const DIV_X: u16 = BPF_ALU | BPF_DIV | BPF_X;
+    pub const MOD_X: u16 = BPF_ALU | BPF_MOD | BPF_X;
+    pub const AND_X: u16 = BPF_ALU | BPF_AND | BPF_X;
+    pub const OR_X: u16 = BPF_ALU | BPF_OR | BPF_X;
+    pub const XOR_X: u16 = BPF_ALU | BPF_XOR | BPF_X;
+    pub const LSH_X: u16 = BPF_ALU | BPF_LSH | BPF_X;
+    pub const RSH_X: u16 = BPF_ALU | BPF_RSH | BPF_X;
+    pub const NEG: u16 = BPF_ALU | BPF_NEG;
+    pub const TAX: u16 = BPF_MISC | BPF_TAX;
+    pub const TXA: u16 = BPF_MISC | BPF_TXA;
+}
+
 /// Linux ancillary loads: `ld [SKF_AD_OFF + SKF_AD_x]` reads skb metadata.
 pub const SKF_AD_OFF: u32 = (-0x1000i32) as u32;
 pub const SKF_AD_PROTOCOL: u32 = 0;

@@ -17,23 +17,34 @@
 //! Where libpcap would crash, hang or read garbage, this interpreter is total
 //! and returns 0 instead: unknown opcodes (libpcap aborts), jumps outside the
 //! program, constant division by zero (SIGFPE), scratch-memory indices past
-//! `BPF_MEMWORDS`, and loops that run longer than [`STEP_BUDGET`] instructions
-//! (libpcap spins forever). Scratch memory starts zeroed (libpcap leaves it
-//! uninitialised).
+//! `BPF_MEMWORDS`, and loops that go round more often than the packet could
+//! justify (see [`STEP_BUDGET`]; libpcap spins forever). Scratch memory starts
+//! zeroed (libpcap leaves it uninitialised).
 //!
-//! Three ways to run a program, one semantics (one [`decode`] of instructions
-//! into operations and one execution loop, [`exec`]):
-//! - [`filter`] / [`filter_with_aux`]: straight from a slice, decoding each
-//!   instruction as it executes;
-//! - [`Compiled`]: decoded once (with common instruction pairs fused), then
-//!   run many times; what handles store;
-//! - [`LazyProgram`]: for callers that hand over the instructions on every
-//!   call without their length (`bpf_filter`, `pcap_offline_filter`): decoded
-//!   as execution reaches each instruction and kept, with every executed
-//!   instruction compared with the caller's current one first, so a program
-//!   changed or freed and replaced between calls is noticed and re-decoded.
+//! How it runs: each instruction (or common sequence of instructions, see
+//! `fuse`) has a `Kind`, the handler that executes it; the execution loop
+//! (`run_from`) dispatches on the kind and the handler reads the operands
+//! from the instructions themselves, after checking that each opcode is the
+//! one the kind was chosen for. A kind therefore stays correct whatever the
+//! operands become, and a changed opcode is noticed before it runs. Three
+//! front ends share that loop:
+//! - [`filter`] / [`filter_with_aux`]: kinds looked up instruction by
+//!   instruction, straight from a slice;
+//! - [`Compiled`]: the program copied and its kinds (fused) computed once;
+//!   what handles store;
+//! - [`KindCache`]: for callers that hand over instructions on every call
+//!   without a trustworthy length (`bpf_filter`, `pcap_offline_filter`):
+//!   kinds are learned as execution first reaches each instruction and kept
+//!   between calls, keyed on the program's address; the opcode checks catch
+//!   a program changed, or freed and replaced, in the meantime. It reads
+//!   only the instructions execution reaches, in execution order, as libpcap
+//!   does.
 
-use super::insn::*;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize};
+
+use super::insn::opcode::*;
+use super::insn::{Insn, BPF_MEMWORDS, SKF_AD_OFF, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 
 /// Linux VLAN metadata for the ancillary loads (libpcap's
 /// `struct pcap_bpf_aux_data`): what the ring reported for the packet.
@@ -43,11 +54,14 @@ pub struct AuxData {
     pub vlan_tag: u16,
 }
 
-/// How many instructions a program may execute through backward jumps before
-/// it is stopped and the packet rejected. Forward-only programs (everything
-/// libpcap's compiler emits except `protochain`) always terminate and are
-/// never counted. libpcap's `ip6 protochain` loop costs at most 28 per
-/// header of at least 8 bytes: under a million for the largest packet.
+/// Loops are bounded twice, and a run that exceeds either bound rejects the
+/// packet. Forward-only programs (everything libpcap's compiler emits except
+/// `ip6 protochain`) always end and are never counted. A backward jump may be
+/// taken at most `caplen / 4 + 64` times: libpcap's only loop, `protochain`,
+/// jumps back once per extension header, and a header takes at least 8
+/// bytes. And the instructions between the target and the jump, counted at
+/// each backward jump, may add up to at most `STEP_BUDGET` (`protochain`
+/// costs at most 28 per header: under a million for the largest packet).
 pub const STEP_BUDGET: u64 = 1 << 22;
 
 /// Run `prog` over a packet without aux data (libpcap's `bpf_filter`).
@@ -58,295 +72,461 @@ pub fn filter(prog: &[Insn], pkt: &[u8], wirelen: u32) -> u32 {
 
 /// Run `prog` over a packet (libpcap's `pcap_filter_with_aux_data`).
 pub fn filter_with_aux(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
-    run_from(&mut Direct(prog), &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).unwrap_or(0)
+    // Direct kinds never pause.
+    let pkt = Packet::new(pkt, wirelen, aux);
+    run_from(&mut Direct(prog), prog, &mut State::new(&pkt), 0, pkt).unwrap_or(0)
 }
 
 /// Where a program's instructions come from when its length is not known:
-/// instruction `idx` as it is now. The interpreter asks only for
-/// instructions execution reaches, in execution order, as libpcap reads them.
+/// instruction `idx` as it is now (`None`: there is none, which rejects).
+/// The interpreter asks only for instructions execution reaches, in
+/// execution order, as libpcap reads them.
 pub trait InsnSource {
     fn insn(&self, idx: usize) -> Option<Insn>;
 }
 
 impl InsnSource for [Insn] {
+    #[inline(always)]
     fn insn(&self, idx: usize) -> Option<Insn> {
         self.get(idx).copied()
     }
 }
 
-/// A program decoded once, to run over many packets.
+/// A program copied and prepared once, to run over many packets.
 #[derive(Clone, Debug)]
 pub struct Compiled {
-    ops: Box<[Op]>,
+    insns: Box<[Insn]>,
+    /// The kinds of the first `SLOT_INSNS` instructions (`Undecoded` past
+    /// the end); further ones wrap around, as in a [`KindCache`] slot.
+    kinds: Box<[Kind; SLOT_INSNS]>,
 }
 
 impl Compiled {
     pub fn new(prog: &[Insn]) -> Compiled {
-        let ops = (0..prog.len())
-            .map(|i| fuse(decode(prog[i], i), prog.get(i + 1).map(|&n| decode(n, i + 1))))
-            .collect();
-        Compiled { ops }
+        let at = |i: usize| prog.get(i).copied();
+        let mut kinds = Box::new([Kind::Undecoded; SLOT_INSNS]);
+        for (pc, k) in kinds.iter_mut().enumerate().take(prog.len()) {
+            *k = fuse(pc, &at);
+        }
+        Compiled { insns: prog.into(), kinds }
+    }
+
+    /// The instructions it runs.
+    pub fn insns(&self) -> &[Insn] {
+        &self.insns
     }
 
     /// The filter's verdict on one packet, as [`filter_with_aux`] gives it.
     pub fn run(&self, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
-        run_from(&mut Trusted(&self.ops), &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).unwrap_or(0)
-    }
-}
-
-/// Instructions past this index are not kept by [`LazyProgram`] (they run
-/// straight from the source): a bound on its memory for wild jumps.
-const LAZY_MAX: usize = 1 << 16;
-
-/// A program decoded as it runs, and re-checked against its source on every
-/// run: see the module documentation.
-#[derive(Clone, Debug, Default)]
-pub struct LazyProgram {
-    /// Decoded (possibly fused) operations by instruction index;
-    /// `Op::Undecoded` where execution has not been yet.
-    ops: Vec<Op>,
-    /// The instruction each decoded operation was made from, compared with
-    /// the source before the operation runs.
-    raw: Vec<Insn>,
-}
-
-impl LazyProgram {
-    pub fn new() -> LazyProgram {
-        LazyProgram::default()
-    }
-
-    /// Run the program `src` holds now over one packet; same result as
-    /// [`filter_with_aux`] on that program.
-    pub fn run<S: InsnSource + ?Sized>(&mut self, src: &S, pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
         let pkt = Packet::new(pkt, wirelen, aux);
-        let mut st = State::new();
-        let mut pc = 0;
-        loop {
-            let verified = &mut Verified { ops: &self.ops, raw: &self.raw, src };
-            pc = match run_from(verified, &mut st, pc, pkt) {
-                Ok(v) => return v,
-                Err(pc) => pc,
-            };
-            // Execution has reached `pc`: read it, as libpcap would now.
-            let Some(insn) = src.insn(pc) else { return 0 };
-            let kept = !matches!(self.ops.get(pc), None | Some(Op::Undecoded));
-            if kept || pc >= LAZY_MAX {
-                if kept {
-                    // A kept instruction differs from the source: the caller
-                    // changed the program, so nothing kept can be trusted.
-                    // Finish this run straight from the source (which also
-                    // bounds the pauses of one run) and learn it again on
-                    // the next.
-                    self.ops.clear();
-                    self.raw.clear();
+        let mut st = State::new(&pkt);
+        match run_from(&mut Known(&self.kinds), &self.insns[..], &mut st, 0, pkt) {
+            Ok(v) => v,
+            // Past the kinds it keeps (or the program's end): go on with
+            // kinds looked up as it goes.
+            Err(p) => run_from(&mut Direct(&self.insns[..]), &self.insns[..], &mut st, p.at, pkt).unwrap_or(0),
+        }
+    }
+}
+
+/// How many programs a [`KindCache`] keeps kinds for (chosen by address:
+/// direct-mapped) ...
+const CACHE_SLOTS: usize = 8;
+const _: () = assert!(SLOT_INSNS.is_power_of_two() && Kind::COUNT == 63);
+
+/// ... and for how many of each program's instructions (those past it run
+/// with their own kinds, looked up as they execute).
+const SLOT_INSNS: usize = 512;
+
+/// How often one run may pause to learn before it finishes with kinds
+/// looked up as it goes (only a program rewritten while it runs, or two
+/// threads learning different programs in one slot, could need more).
+const PAUSES_MAX: usize = 2 * SLOT_INSNS;
+
+/// Kinds learned for a few programs that callers hand over as raw
+/// instructions on every call, keyed on the programs' addresses
+/// (`bpf_filter`, `pcap_offline_filter`).
+///
+/// A program's kinds are learned as execution first reaches each
+/// instruction and kept between runs. Nothing kept needs to be trusted: a
+/// kind only chooses a handler, the handler checks the opcodes it relies on
+/// (a changed one pauses the run, which learns it again) and reads every
+/// operand from the caller's instructions. So the cache needs no lock and
+/// no per-thread copy: kinds are plain relaxed atomics, threads running the
+/// same program share what any of them learned, and a stale, racing or
+/// other program's kind costs at most a pause, never a wrong verdict. Runs
+/// read only the instructions execution reaches, in execution order, as
+/// libpcap does.
+pub struct KindCache {
+    slots: [Slot; CACHE_SLOTS],
+}
+
+/// (`repr(C)`, kinds first: the dispatch then addresses them without a
+/// displacement.)
+#[repr(C)]
+struct Slot {
+    /// By instruction index: a [`Kind`] (`Kind::Undecoded` if not learned).
+    kinds: [AtomicU8; SLOT_INSNS],
+    /// The address of the program whose kinds these are.
+    key: AtomicUsize,
+    /// One past the highest index learned.
+    extent: AtomicUsize,
+    /// By instruction index: what fusing needs of the instruction as last
+    /// read (see [`Slot::seen`]).
+    seen: [AtomicU32; SLOT_INSNS],
+}
+
+impl Default for KindCache {
+    fn default() -> Self {
+        KindCache::new()
+    }
+}
+
+impl KindCache {
+    pub const fn new() -> KindCache {
+        KindCache { slots: [const { Slot::new() }; CACHE_SLOTS] }
+    }
+
+    /// Run the program `src` holds now, whose address is `key`, over one
+    /// packet; same result as [`filter_with_aux`] on that program.
+    #[inline(always)]
+    pub fn run<S: InsnSource + ?Sized>(
+        &self,
+        key: usize,
+        src: &S,
+        pkt: &[u8],
+        wirelen: u32,
+        aux: Option<&AuxData>,
+    ) -> u32 {
+        let slot = &self.slots[(key >> 3 ^ key >> 11) % CACHE_SLOTS];
+        if slot.key.load(Relaxed) != key {
+            slot.claim(key);
+        }
+        let pkt = Packet::new(pkt, wirelen, aux);
+        let mut st = State::new(&pkt);
+        match run_from(&mut Shared(slot), src, &mut st, 0, pkt) {
+            Ok(v) => v,
+            Err(pause) => slot.learn_and_run(key, src, st, pause, pkt),
+        }
+    }
+}
+
+impl Slot {
+    const fn new() -> Slot {
+        Slot {
+            key: AtomicUsize::new(0),
+            extent: AtomicUsize::new(0),
+            kinds: [const { AtomicU8::new(0) }; SLOT_INSNS],
+            seen: [const { AtomicU32::new(0) }; SLOT_INSNS],
+        }
+    }
+
+    /// Take the slot over for the program at `key`.
+    #[cold]
+    #[inline(never)]
+    fn claim(&self, key: usize) {
+        self.key.store(key, Relaxed);
+        for i in 0..self.extent.swap(0, Relaxed).min(SLOT_INSNS) {
+            self.kinds[i].store(Kind::Undecoded.0, Relaxed);
+            self.seen[i].store(0, Relaxed);
+        }
+    }
+
+    /// The rest of a run that paused: learn what it paused on and go on.
+    #[cold]
+    #[inline(never)]
+    fn learn_and_run<S: InsnSource + ?Sized>(&self, key: usize, src: &S, mut st: State, mut pause: Pause, pkt: Packet) -> u32 {
+        for _ in 0..PAUSES_MAX {
+            let at = pause.at;
+            if at >= SLOT_INSNS || self.key.load(Relaxed) != key {
+                // Past what the slot keeps, or another program took it.
+                break;
+            }
+            // Execution has reached `at`: read it, as libpcap would now.
+            let Some(insn) = src.insn(at) else { return 0 };
+            self.learn(pause.op, at, insn);
+            pause = match run_from(&mut Shared(self), src, &mut st, at, pkt) {
+                Ok(v) => {
+                    // Fusing across jumps needs their targets learned: with
+                    // this run's instructions learned, choose all kinds again.
+                    self.refuse(0..self.extent.load(Relaxed));
+                    return v;
                 }
-                return run_from(&mut Direct(src), &mut st, pc, pkt).unwrap_or(0);
+                Err(p) => p,
+            };
+        }
+        run_from(&mut Direct(src), src, &mut st, pause.at, pkt).unwrap_or(0)
+    }
+
+    /// Record `insn` at `at` and choose again the kinds that depend on it,
+    /// including that of `op`, the operation that paused.
+    fn learn(&self, op: usize, at: usize, insn: Insn) {
+        // Fusing looks at opcodes and at the false branch of a `jeq`.
+        self.seen[at].store(1 << 31 | (insn.jf as u32) << 16 | insn.code as u32, Relaxed);
+        self.extent.fetch_max(at + 1, Relaxed);
+        // The longest fusion starts two instructions back.
+        self.refuse(at.saturating_sub(2)..at + 1);
+        self.refuse(op..op + 1);
+    }
+
+    /// What fusing may know of instruction `i`: its opcode and `jf`.
+    fn seen(&self, i: usize) -> Option<Insn> {
+        let v = self.seen.get(i)?.load(Relaxed);
+        (v >> 31 == 1).then_some(Insn { code: v as u16, jt: 0, jf: (v >> 16) as u8, k: 0 })
+    }
+
+    /// Choose again the kinds of the seen instructions in `range`.
+    fn refuse(&self, range: std::ops::Range<usize>) {
+        for i in range.start..range.end.min(SLOT_INSNS) {
+            if self.seen(i).is_some() {
+                self.kinds[i].store(fuse(i, &|j| self.seen(j)).0, Relaxed);
             }
-            self.insert(pc, insn);
         }
-    }
-
-    fn insert(&mut self, pc: usize, insn: Insn) {
-        if self.ops.len() <= pc {
-            self.ops.resize(pc + 1, Op::Undecoded);
-            self.raw.resize(pc + 1, Insn::default());
-        }
-        self.raw[pc] = insn;
-        self.ops[pc] = self.fused_at(pc);
-        if pc > 0 && !matches!(self.ops[pc - 1], Op::Undecoded) {
-            self.ops[pc - 1] = self.fused_at(pc - 1);
-        }
-    }
-
-    /// The operation for kept instruction `i`, fused with `i + 1` if kept.
-    fn fused_at(&self, i: usize) -> Op {
-        let next = match self.ops.get(i + 1) {
-            Some(Op::Undecoded) | None => None,
-            Some(_) => Some(decode(self.raw[i + 1], i + 1)),
-        };
-        fuse(decode(self.raw[i], i), next)
     }
 }
 
-/// One decoded instruction (or a fused pair). Jump targets are absolute
-/// instruction indices.
+/// What an instruction (or a fused sequence starting there) runs as. The
+/// handler of each kind checks the opcodes it was chosen for and reads
+/// everything else from the instructions. (A byte, so that a [`KindCache`]
+/// can keep kinds in atomics.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    RetK(u32),
-    RetA,
-    LdAbsW(u32),
-    LdAbsH(u32),
-    LdAbsB(u32),
-    LdVlanTag,
-    LdVlanPresent,
-    LdLen,
-    LdxLen,
-    LdIndW(u32),
-    LdIndH(u32),
-    LdIndB(u32),
-    LdxMsh(u32),
-    LdImm(u32),
-    LdxImm(u32),
-    LdMem(u8),
-    LdxMem(u8),
-    St(u8),
-    Stx(u8),
-    Ja(u32),
-    /// A backward `ja`: `cost` bounds the instructions one pass of the loop
-    /// can execute.
-    JaBack { to: u32, cost: u32 },
-    JgtK(u32, u32, u32),
-    JgeK(u32, u32, u32),
-    JeqK(u32, u32, u32),
-    JsetK(u32, u32, u32),
-    JgtX(u32, u32),
-    JgeX(u32, u32),
-    JeqX(u32, u32),
-    JsetX(u32, u32),
-    AddK(u32),
-    SubK(u32),
-    MulK(u32),
-    DivK(u32),
-    ModK(u32),
-    AndK(u32),
-    OrK(u32),
-    XorK(u32),
-    LshK(u32),
-    RshK(u32),
-    AddX,
-    SubX,
-    MulX,
-    DivX,
-    ModX,
-    AndX,
-    OrX,
-    XorX,
-    LshX,
-    RshX,
-    Neg,
-    Tax,
-    Txa,
-    /// Reject the packet: an instruction libpcap cannot run.
-    Reject,
-    /// Not decoded yet ([`LazyProgram`]), or changed since: leave the loop.
-    Undecoded,
-    // Fused pairs `ld <k>; j<op> #c`: (k, c, jt, jf).
-    LdAbsHJeq(u32, u32, u32, u32),
-    LdAbsBJeq(u32, u32, u32, u32),
-    LdAbsWJeq(u32, u32, u32, u32),
-    LdAbsHJset(u32, u32, u32, u32),
-    LdAbsBJset(u32, u32, u32, u32),
-    LdIndHJeq(u32, u32, u32, u32),
+struct Kind(u8);
+
+#[allow(non_upper_case_globals)]
+impl Kind {
+    /// How many kinds there are.
+    const COUNT: u8 = 63;
+    /// Not learned yet ([`KindCache`]): pause.
+    const Undecoded: Kind = Kind(0);
+    /// An opcode libpcap cannot run: reject.
+    const Reject: Kind = Kind(1);
+    const RetK: Kind = Kind(2);
+    const RetA: Kind = Kind(3);
+    const LdAbsW: Kind = Kind(4);
+    const LdAbsH: Kind = Kind(5);
+    const LdAbsB: Kind = Kind(6);
+    const LdLen: Kind = Kind(7);
+    const LdxLen: Kind = Kind(8);
+    const LdIndW: Kind = Kind(9);
+    const LdIndH: Kind = Kind(10);
+    const LdIndB: Kind = Kind(11);
+    const LdxMsh: Kind = Kind(12);
+    const LdImm: Kind = Kind(13);
+    const LdxImm: Kind = Kind(14);
+    const LdMem: Kind = Kind(15);
+    const LdxMem: Kind = Kind(16);
+    const St: Kind = Kind(17);
+    const Stx: Kind = Kind(18);
+    const Ja: Kind = Kind(19);
+    const JgtK: Kind = Kind(20);
+    const JgeK: Kind = Kind(21);
+    const JeqK: Kind = Kind(22);
+    const JsetK: Kind = Kind(23);
+    const JgtX: Kind = Kind(24);
+    const JgeX: Kind = Kind(25);
+    const JeqX: Kind = Kind(26);
+    const JsetX: Kind = Kind(27);
+    const AddK: Kind = Kind(28);
+    const SubK: Kind = Kind(29);
+    const MulK: Kind = Kind(30);
+    const DivK: Kind = Kind(31);
+    const ModK: Kind = Kind(32);
+    const AndK: Kind = Kind(33);
+    const OrK: Kind = Kind(34);
+    const XorK: Kind = Kind(35);
+    const LshK: Kind = Kind(36);
+    const RshK: Kind = Kind(37);
+    const AddX: Kind = Kind(38);
+    const SubX: Kind = Kind(39);
+    const MulX: Kind = Kind(40);
+    const DivX: Kind = Kind(41);
+    const ModX: Kind = Kind(42);
+    const AndX: Kind = Kind(43);
+    const OrX: Kind = Kind(44);
+    const XorX: Kind = Kind(45);
+    const LshX: Kind = Kind(46);
+    const RshX: Kind = Kind(47);
+    const Neg: Kind = Kind(48);
+    const Tax: Kind = Kind(49);
+    const Txa: Kind = Kind(50);
+    // `ld <k>; j<op> #c`.
+    const LdAbsWJeq: Kind = Kind(51);
+    const LdAbsHJeq: Kind = Kind(52);
+    const LdAbsBJeq: Kind = Kind(53);
+    const LdIndHJeq: Kind = Kind(54);
+    const LdAbsHJset: Kind = Kind(55);
+    const LdAbsBJset: Kind = Kind(56);
+    // `ld <k>; jeq #c1` whose false branch is another `jeq #c2`.
+    const LdAbsHJeqJeq: Kind = Kind(57);
+    const LdAbsBJeqJeq: Kind = Kind(58);
+    // `jeq #c1` whose false branch is another `jeq #c2`.
+    const JeqJeq: Kind = Kind(59);
+    // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c`.
+    const MshLdIndHJeq: Kind = Kind(60);
+    // The same whose false branch is `ldh [x + k3]; jeq #c2` (libpcap's
+    // `port N`: source port, then destination port).
+    const MshLdIndHJeqLdIndHJeq: Kind = Kind(61);
+    // `ldh [k]; jset #c` whose false branch falls through to the above
+    // (libpcap's IPv4 `port N`: not a fragment, then the ports).
+    const LdAbsHJsetPorts: Kind = Kind(62);
 }
 
-/// The highest instruction index whose jump targets fit the `u32` fields.
-const MAX_PC: usize = u32::MAX as usize - 512;
-
-/// Decode instruction `insn` found at index `pc`.
-fn decode(insn: Insn, pc: usize) -> Op {
-    if pc > MAX_PC {
-        return Op::Reject;
-    }
-    let k = insn.k;
-    let next = pc as u32 + 1;
-    let (t, f) = (next + insn.jt as u32, next + insn.jf as u32);
-    let mem = |make: fn(u8) -> Op| if (k as usize) < BPF_MEMWORDS { make(k as u8) } else { Op::Reject };
-    match insn.code {
-        c if c == BPF_RET | BPF_K => Op::RetK(k),
-        c if c == BPF_RET | BPF_A => Op::RetA,
-        c if c == BPF_LD | BPF_W | BPF_ABS => Op::LdAbsW(k),
-        c if c == BPF_LD | BPF_H | BPF_ABS => Op::LdAbsH(k),
-        c if c == BPF_LD | BPF_B | BPF_ABS => match k.wrapping_sub(SKF_AD_OFF) {
-            SKF_AD_VLAN_TAG => Op::LdVlanTag,
-            SKF_AD_VLAN_TAG_PRESENT => Op::LdVlanPresent,
-            _ => Op::LdAbsB(k),
-        },
-        c if c == BPF_LD | BPF_W | BPF_LEN => Op::LdLen,
-        c if c == BPF_LDX | BPF_W | BPF_LEN => Op::LdxLen,
-        c if c == BPF_LD | BPF_W | BPF_IND => Op::LdIndW(k),
-        c if c == BPF_LD | BPF_H | BPF_IND => Op::LdIndH(k),
-        c if c == BPF_LD | BPF_B | BPF_IND => Op::LdIndB(k),
-        c if c == BPF_LDX | BPF_MSH | BPF_B => Op::LdxMsh(k),
-        c if c == BPF_LD | BPF_IMM => Op::LdImm(k),
-        c if c == BPF_LDX | BPF_IMM => Op::LdxImm(k),
-        c if c == BPF_LD | BPF_MEM => mem(Op::LdMem),
-        c if c == BPF_LDX | BPF_MEM => mem(Op::LdxMem),
-        BPF_ST => mem(Op::St),
-        BPF_STX => mem(Op::Stx),
-        c if c == BPF_JMP | BPF_JA => {
-            // Signed offset from the next instruction, as libpcap's `pc += (int)k`.
-            let to = next as i64 + k as i32 as i64;
-            if to < 0 || to as usize > MAX_PC {
-                Op::Reject
-            } else if to as u32 <= pc as u32 {
-                Op::JaBack { to: to as u32, cost: pc as u32 - to as u32 + 1 }
-            } else {
-                Op::Ja(to as u32)
-            }
-        }
-        c if c == BPF_JMP | BPF_JGT | BPF_K => Op::JgtK(k, t, f),
-        c if c == BPF_JMP | BPF_JGE | BPF_K => Op::JgeK(k, t, f),
-        c if c == BPF_JMP | BPF_JEQ | BPF_K => Op::JeqK(k, t, f),
-        c if c == BPF_JMP | BPF_JSET | BPF_K => Op::JsetK(k, t, f),
-        c if c == BPF_JMP | BPF_JGT | BPF_X => Op::JgtX(t, f),
-        c if c == BPF_JMP | BPF_JGE | BPF_X => Op::JgeX(t, f),
-        c if c == BPF_JMP | BPF_JEQ | BPF_X => Op::JeqX(t, f),
-        c if c == BPF_JMP | BPF_JSET | BPF_X => Op::JsetX(t, f),
-        c if c == BPF_ALU | BPF_ADD | BPF_K => Op::AddK(k),
-        c if c == BPF_ALU | BPF_SUB | BPF_K => Op::SubK(k),
-        c if c == BPF_ALU | BPF_MUL | BPF_K => Op::MulK(k),
-        // libpcap would trap on a constant zero divisor.
-        c if c == BPF_ALU | BPF_DIV | BPF_K => if k == 0 { Op::Reject } else { Op::DivK(k) },
-        c if c == BPF_ALU | BPF_MOD | BPF_K => if k == 0 { Op::Reject } else { Op::ModK(k) },
-        c if c == BPF_ALU | BPF_AND | BPF_K => Op::AndK(k),
-        c if c == BPF_ALU | BPF_OR | BPF_K => Op::OrK(k),
-        c if c == BPF_ALU | BPF_XOR | BPF_K => Op::XorK(k),
-        c if c == BPF_ALU | BPF_LSH | BPF_K => Op::LshK(k),
-        c if c == BPF_ALU | BPF_RSH | BPF_K => Op::RshK(k),
-        c if c == BPF_ALU | BPF_ADD | BPF_X => Op::AddX,
-        c if c == BPF_ALU | BPF_SUB | BPF_X => Op::SubX,
-        c if c == BPF_ALU | BPF_MUL | BPF_X => Op::MulX,
-        c if c == BPF_ALU | BPF_DIV | BPF_X => Op::DivX,
-        c if c == BPF_ALU | BPF_MOD | BPF_X => Op::ModX,
-        c if c == BPF_ALU | BPF_AND | BPF_X => Op::AndX,
-        c if c == BPF_ALU | BPF_OR | BPF_X => Op::OrX,
-        c if c == BPF_ALU | BPF_XOR | BPF_X => Op::XorX,
-        c if c == BPF_ALU | BPF_LSH | BPF_X => Op::LshX,
-        c if c == BPF_ALU | BPF_RSH | BPF_X => Op::RshX,
-        c if c == BPF_ALU | BPF_NEG => Op::Neg,
-        c if c == BPF_MISC | BPF_TAX => Op::Tax,
-        c if c == BPF_MISC | BPF_TXA => Op::Txa,
-        _ => Op::Reject,
+/// The kind of one instruction with opcode `code` (every opcode libpcap
+/// runs is below 0x100).
+const fn single_kind(code: u16) -> Kind {
+    match code {
+        RET_K => Kind::RetK,
+        RET_A => Kind::RetA,
+        LD_W_ABS => Kind::LdAbsW,
+        LD_H_ABS => Kind::LdAbsH,
+        LD_B_ABS => Kind::LdAbsB,
+        LD_W_LEN => Kind::LdLen,
+        LDX_W_LEN => Kind::LdxLen,
+        LD_W_IND => Kind::LdIndW,
+        LD_H_IND => Kind::LdIndH,
+        LD_B_IND => Kind::LdIndB,
+        LDX_MSH_B => Kind::LdxMsh,
+        LD_IMM => Kind::LdImm,
+        LDX_IMM => Kind::LdxImm,
+        LD_MEM => Kind::LdMem,
+        LDX_MEM => Kind::LdxMem,
+        ST => Kind::St,
+        STX => Kind::Stx,
+        JA => Kind::Ja,
+        JGT_K => Kind::JgtK,
+        JGE_K => Kind::JgeK,
+        JEQ_K => Kind::JeqK,
+        JSET_K => Kind::JsetK,
+        JGT_X => Kind::JgtX,
+        JGE_X => Kind::JgeX,
+        JEQ_X => Kind::JeqX,
+        JSET_X => Kind::JsetX,
+        ADD_K => Kind::AddK,
+        SUB_K => Kind::SubK,
+        MUL_K => Kind::MulK,
+        DIV_K => Kind::DivK,
+        MOD_K => Kind::ModK,
+        AND_K => Kind::AndK,
+        OR_K => Kind::OrK,
+        XOR_K => Kind::XorK,
+        LSH_K => Kind::LshK,
+        RSH_K => Kind::RshK,
+        ADD_X => Kind::AddX,
+        SUB_X => Kind::SubX,
+        MUL_X => Kind::MulX,
+        DIV_X => Kind::DivX,
+        MOD_X => Kind::ModX,
+        AND_X => Kind::AndX,
+        OR_X => Kind::OrX,
+        XOR_X => Kind::XorX,
+        LSH_X => Kind::LshX,
+        RSH_X => Kind::RshX,
+        NEG => Kind::Neg,
+        TAX => Kind::Tax,
+        TXA => Kind::Txa,
+        _ => Kind::Reject,
     }
 }
 
-/// The operation for an instruction followed by `next`: a fused pair where
-/// the two are a load and a compare with a constant, else `op` alone. The
-/// pair runs exactly as the two instructions would, the second included
-/// only when execution reaches it.
-fn fuse(op: Op, next: Option<Op>) -> Op {
-    match (op, next) {
-        (Op::LdAbsH(k), Some(Op::JeqK(c, t, f))) => Op::LdAbsHJeq(k, c, t, f),
-        (Op::LdAbsB(k), Some(Op::JeqK(c, t, f))) => Op::LdAbsBJeq(k, c, t, f),
-        (Op::LdAbsW(k), Some(Op::JeqK(c, t, f))) => Op::LdAbsWJeq(k, c, t, f),
-        (Op::LdAbsH(k), Some(Op::JsetK(c, t, f))) => Op::LdAbsHJset(k, c, t, f),
-        (Op::LdAbsB(k), Some(Op::JsetK(c, t, f))) => Op::LdAbsBJset(k, c, t, f),
-        (Op::LdIndH(k), Some(Op::JeqK(c, t, f))) => Op::LdIndHJeq(k, c, t, f),
-        _ => op,
+/// [`single_kind`] of every opcode below 0x100, looked up rather than
+/// matched: `filter_with_aux` does it for every instruction it runs.
+static SINGLE_KINDS: [Kind; 256] = {
+    let mut t = [Kind::Reject; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = single_kind(c as u16);
+        c += 1;
+    }
+    t
+};
+
+/// The kind of one instruction with opcode `code`.
+#[inline(always)]
+fn kind_of(code: u16) -> Kind {
+    match SINGLE_KINDS.get(code as usize) {
+        Some(&k) => k,
+        None => Kind::Reject,
     }
 }
 
-/// Registers and scratch memory; kept across the pauses of a [`LazyProgram`].
+/// The kind for the instruction at `pc` (which `at` must know, else
+/// `Undecoded`): the longest fused sequence of libpcap's code-generation
+/// idioms that starts there and whose parts `at` knows, else the
+/// instruction alone. A fused kind behaves exactly as its parts, each part
+/// read (and its opcode checked) only when execution reaches it; a part
+/// whose opcode has changed pauses the run there.
+fn fuse(pc: usize, at: &impl Fn(usize) -> Option<Insn>) -> Kind {
+    let Some(insn) = at(pc) else { return Kind::Undecoded };
+    let code = |i: usize| at(i).map(|n| n.code);
+    // Whether the instruction at `i` is a `jeq` whose false branch is
+    // another `jeq`.
+    let chains = |i: usize| at(i).is_some_and(|j| j.code == JEQ_K && code(i + 1 + j.jf as usize) == Some(JEQ_K));
+    // Whether the instruction at `i` is a `jeq` whose false branch is
+    // `ldh [x + k]; jeq`.
+    let ports = |i: usize| {
+        at(i).is_some_and(|j| {
+            let f = i + 1 + j.jf as usize;
+            j.code == JEQ_K && code(f) == Some(LD_H_IND) && code(f + 1) == Some(JEQ_K)
+        })
+    };
+    let msh_ports = |i: usize| code(i) == Some(LDX_MSH_B) && code(i + 1) == Some(LD_H_IND) && ports(i + 2);
+    match (insn.code, code(pc + 1)) {
+        (LDX_MSH_B, Some(LD_H_IND)) if ports(pc + 2) => Kind::MshLdIndHJeqLdIndHJeq,
+        (LD_H_ABS, Some(JSET_K)) if at(pc + 1).is_some_and(|j| j.jf == 0) && msh_ports(pc + 2) => Kind::LdAbsHJsetPorts,
+        (LDX_MSH_B, Some(LD_H_IND)) if code(pc + 2) == Some(JEQ_K) => Kind::MshLdIndHJeq,
+        (LD_H_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsHJeqJeq,
+        (LD_B_ABS, Some(JEQ_K)) if chains(pc + 1) => Kind::LdAbsBJeqJeq,
+        (LD_W_ABS, Some(JEQ_K)) => Kind::LdAbsWJeq,
+        (LD_H_ABS, Some(JEQ_K)) => Kind::LdAbsHJeq,
+        (LD_B_ABS, Some(JEQ_K)) => Kind::LdAbsBJeq,
+        (LD_H_IND, Some(JEQ_K)) => Kind::LdIndHJeq,
+        (LD_H_ABS, Some(JSET_K)) => Kind::LdAbsHJset,
+        (LD_B_ABS, Some(JSET_K)) => Kind::LdAbsBJset,
+        (JEQ_K, _) if chains(pc) => Kind::JeqJeq,
+        (c, _) => kind_of(c),
+    }
+}
+
+/// Marks the path that calls it as the unlikely one, so that LLVM keeps a
+/// real branch there instead of folding both sides into a conditional move
+/// (`std::hint::cold_path` does the same from Rust 1.95; the crate supports
+/// 1.80). Inlined to nothing.
+#[cold]
+fn cold() {}
+
+/// Registers and scratch memory; carried across the pauses of a run.
 struct State {
     a: u32,
     x: u32,
-    mem: [u32; BPF_MEMWORDS],
+    mem: Mem,
     budget: u64,
+    /// How many more backward jumps may be taken.
+    loops: u32,
 }
 
 impl State {
-    fn new() -> State {
-        State { a: 0, x: 0, mem: [0; BPF_MEMWORDS], budget: STEP_BUDGET }
+    #[inline(always)]
+    fn new(pkt: &Packet) -> State {
+        let loops = (pkt.data.len() / 4 + 64).min(u32::MAX as usize) as u32;
+        State { a: 0, x: 0, mem: Mem(None), budget: STEP_BUDGET, loops }
+    }
+}
+
+/// Scratch memory, zeroed when first written: most programs never use it,
+/// and every packet would otherwise pay for clearing it.
+struct Mem(Option<[u32; BPF_MEMWORDS]>);
+
+impl Mem {
+    /// `M[k]`, or `None` for an index past `BPF_MEMWORDS`.
+    #[inline(always)]
+    fn get(&self, k: u32) -> Option<u32> {
+        let k = k as usize;
+        (k < BPF_MEMWORDS).then(|| self.0.as_ref().map_or(0, |m| m[k]))
+    }
+    #[inline(always)]
+    fn set(&mut self, k: u32, v: u32) -> Option<()> {
+        *self.0.get_or_insert([0; BPF_MEMWORDS]).get_mut(k as usize)? = v;
+        Some(())
     }
 }
 
@@ -378,6 +558,15 @@ impl<'a> Packet<'a> {
     fn h(&self, off: usize) -> Option<u32> {
         self.bytes::<2>(off).map(|b| u16::from_be_bytes(b) as u32)
     }
+    /// `ldb [k]`, where two Linux ancillary offsets read the aux data.
+    #[inline(always)]
+    fn b_abs(&self, k: u32) -> Option<u32> {
+        match k.wrapping_sub(SKF_AD_OFF) {
+            SKF_AD_VLAN_TAG => self.aux.map(|a| a.vlan_tag as u32),
+            SKF_AD_VLAN_TAG_PRESENT => self.aux.map(|a| a.vlan_tag_present as u32),
+            _ => self.b(k as usize),
+        }
+    }
     #[inline(always)]
     fn b(&self, off: usize) -> Option<u32> {
         self.data.get(off).map(|&b| b as u32)
@@ -391,76 +580,88 @@ fn ind(x: u32, k: u32) -> usize {
     usize::try_from(x as u64 + k as u64).unwrap_or(usize::MAX)
 }
 
-/// Instructions compared as the 8 bytes they are.
-#[inline(always)]
-fn same(a: Option<Insn>, b: Insn) -> bool {
-    let bits = |i: Insn| (i.code as u64) | (i.jt as u64) << 16 | (i.jf as u64) << 24 | (i.k as u64) << 32;
-    a.is_some_and(|a| bits(a) == bits(b))
+/// Where the execution loop gets the kind at each index.
+trait Kinds {
+    fn kind(&mut self, pc: usize) -> Kind;
 }
 
-/// Where the execution loop gets the operation at `pc`.
-trait Code {
-    fn op(&mut self, pc: usize) -> Op;
-    /// A fused pair at `pc` is about to use instruction `pc + 1`: is it
-    /// still the one it was fused with?
-    fn confirm(&mut self, pc: usize) -> bool;
-}
+/// A [`Compiled`] program's kinds.
+struct Known<'a>(&'a [Kind; SLOT_INSNS]);
 
-/// A [`Compiled`] program: its own copy, nothing to check.
-struct Trusted<'a>(&'a [Op]);
-
-impl Code for Trusted<'_> {
+impl Kinds for Known<'_> {
     #[inline(always)]
-    fn op(&mut self, pc: usize) -> Op {
-        self.0.get(pc).copied().unwrap_or(Op::Reject)
-    }
-    #[inline(always)]
-    fn confirm(&mut self, _pc: usize) -> bool {
-        true
+    fn kind(&mut self, pc: usize) -> Kind {
+        // Past the end, indices wrap around (see `Shared`).
+        self.0[pc % SLOT_INSNS]
     }
 }
 
-/// Decode each instruction as execution reaches it; never fuses.
+/// A [`KindCache`] slot's kinds; past what it keeps, `Undecoded` (pause).
+struct Shared<'a>(&'a Slot);
+
+impl Kinds for Shared<'_> {
+    #[inline(always)]
+    fn kind(&mut self, pc: usize) -> Kind {
+        // Past what a slot keeps, indices wrap around onto its kinds: no
+        // bounds check, and harmless, since a kind that does not fit the
+        // instructions there pauses, and a pause past the slot runs the
+        // rest with kinds looked up as it goes.
+        Kind(self.0.kinds[pc % SLOT_INSNS].load(Relaxed))
+    }
+}
+
+/// Each instruction's own kind, looked up as execution reaches it.
 struct Direct<'a, S: ?Sized>(&'a S);
 
-impl<S: InsnSource + ?Sized> Code for Direct<'_, S> {
+impl<S: InsnSource + ?Sized> Kinds for Direct<'_, S> {
     #[inline(always)]
-    fn op(&mut self, pc: usize) -> Op {
-        self.0.insn(pc).map_or(Op::Reject, |i| decode(i, pc))
-    }
-    fn confirm(&mut self, _pc: usize) -> bool {
-        true
+    fn kind(&mut self, pc: usize) -> Kind {
+        self.0.insn(pc).map_or(Kind::Reject, |i| kind_of(i.code))
     }
 }
 
-/// A [`LazyProgram`]'s kept operations, each checked against the source
-/// before it runs.
-struct Verified<'a, S: ?Sized> {
-    ops: &'a [Op],
-    raw: &'a [Insn],
-    src: &'a S,
+/// Why a run stopped before a `ret`: the kind at `op` needs (re)learning,
+/// and execution resumes at `at` (`op` itself, or the part of the fused
+/// sequence at `op` whose opcode changed).
+#[derive(Clone, Copy, Debug)]
+struct Pause {
+    op: usize,
+    at: usize,
 }
 
-impl<S: InsnSource + ?Sized> Code for Verified<'_, S> {
-    #[inline(always)]
-    fn op(&mut self, pc: usize) -> Op {
-        match (self.ops.get(pc), self.raw.get(pc)) {
-            (Some(&op), Some(&raw)) if same(self.src.insn(pc), raw) => op,
-            _ => Op::Undecoded,
-        }
-    }
-    #[inline(always)]
-    fn confirm(&mut self, pc: usize) -> bool {
-        matches!(self.raw.get(pc), Some(&raw) if same(self.src.insn(pc), raw))
-    }
-}
-
-/// Run from `pc` until a `ret` (`Ok(value)`) or an operation the code source
-/// cannot give (`Err(pc)`, with the registers saved in `st` to resume at
-/// `pc`). The execution loop: the one place instruction semantics live.
+/// Run from `pc` until a `ret` (`Ok(value)`) or a [`Pause`] (registers saved
+/// in `st` to resume). The one place instruction semantics live.
 #[inline(always)]
-fn run_from<C: Code>(code: &mut C, st: &mut State, mut pc: usize, pkt: Packet) -> Result<u32, usize> {
+fn run_from<K: Kinds, S: InsnSource + ?Sized>(
+    kinds: &mut K,
+    src: &S,
+    st: &mut State,
+    mut pc: usize,
+    pkt: Packet,
+) -> Result<u32, Pause> {
     let (mut a, mut x) = (st.a, st.x);
+    macro_rules! pause {
+        ($op:expr, $at:expr) => {{
+            st.a = a;
+            st.x = x;
+            return Err(Pause { op: $op, at: $at });
+        }};
+    }
+    // The instruction at `$i`, which the kind expects to have opcode `$code`.
+    macro_rules! part {
+        ($i:expr, $code:expr) => {{
+            let i: usize = $i;
+            match src.insn(i) {
+                Some(insn) if insn.code == $code => insn,
+                Some(_) => {
+                    cold();
+                    pause!(pc, i)
+                }
+                None => return Ok(0),
+            }
+        }};
+    }
+    // A load (or division) that rejects the packet when it fails.
     macro_rules! load {
         ($e:expr) => {
             match $e {
@@ -469,242 +670,239 @@ fn run_from<C: Code>(code: &mut C, st: &mut State, mut pc: usize, pkt: Packet) -
             }
         };
     }
-    macro_rules! cond {
-        ($c:expr, $t:expr, $f:expr) => {
-            (if $c { $t } else { $f }) as usize
-        };
-    }
-    // A fused pair: its first half is done; check the second is still there.
-    macro_rules! second {
-        () => {
-            if !code.confirm(pc + 1) {
-                st.a = a;
-                st.x = x;
-                return Err(pc + 1);
+    // A conditional jump from the instruction `$j` at index `$at`, by real
+    // branches rather than conditional moves (the cold hints keep LLVM from
+    // folding them into cmovs). The processor predicts branches, not loaded
+    // values: a branch on the direction, and one on whether the offset is 0
+    // (libpcap's code falls through to the next instruction on most
+    // tests), give the next index without waiting for the load of the
+    // offset, which only confirms the prediction.
+    macro_rules! jump {
+        ($c:expr, $at:expr, $j:expr) => {
+            if $c {
+                offset!($at, $j.jt)
+            } else {
+                cold();
+                offset!($at, $j.jf)
             }
         };
+    }
+    macro_rules! offset {
+        ($at:expr, $off:expr) => {
+            if $off == 0 {
+                $at + 1
+            } else {
+                cold();
+                goto!($at + 1 + $off as usize)
+            }
+        };
+    }
+    // A jump to `$t`. Every run ends by jumping to a `ret #k`: returning
+    // right here spares that last dispatch.
+    macro_rules! goto {
+        ($t:expr) => {{
+            let t: usize = $t;
+            if kinds.kind(t) == Kind::RetK {
+                return Ok(part!(t, RET_K).k);
+            }
+            t
+        }};
+    }
+    // The `jeq` at `$at`, and on its false branch another `jeq`.
+    macro_rules! jeqs {
+        ($at:expr) => {{
+            let at: usize = $at;
+            let j = part!(at, JEQ_K);
+            if a == j.k {
+                offset!(at, j.jt)
+            } else {
+                let f = at + 1 + j.jf as usize;
+                let j2 = part!(f, JEQ_K);
+                jump!(a == j2.k, f, j2)
+            }
+        }};
+    }
+    // `ldxb 4*([k1]&0xf); ldh [x + k2]; jeq #c1` at `$p`, and on its false
+    // branch `ldh [x + k3]; jeq #c2`.
+    macro_rules! ports {
+        ($p:expr) => {{
+            let p: usize = $p;
+            x = (load!(pkt.b(part!(p, LDX_MSH_B).k as usize)) & 0xf) << 2;
+            a = load!(pkt.h(ind(x, part!(p + 1, LD_H_IND).k)));
+            let j = part!(p + 2, JEQ_K);
+            if a == j.k {
+                offset!(p + 2, j.jt)
+            } else {
+                let f = p + 3 + j.jf as usize;
+                a = load!(pkt.h(ind(x, part!(f, LD_H_IND).k)));
+                let j2 = part!(f + 1, JEQ_K);
+                jump!(a == j2.k, f + 1, j2)
+            }
+        }};
+    }
+    macro_rules! step {
+        ($code:expr, |$i:ident| $e:expr) => {{
+            let $i = part!(pc, $code);
+            $e;
+            pc + 1
+        }};
     }
     loop {
-        pc = match code.op(pc) {
-            Op::RetK(k) => return Ok(k),
-            Op::RetA => return Ok(a),
-            Op::LdAbsW(k) => {
-                a = load!(pkt.w(k as usize));
-                pc + 1
+        // With the mask the dispatch table covers every value: no range check.
+        pc = match Kind(kinds.kind(pc).0 & 63) {
+            // `Undecoded`, or a byte no kind has (a cache never stores one).
+            Kind::Undecoded => pause!(pc, pc),
+            // No kind has these bytes and none is ever stored; listed one by
+            // one so that the dispatch table covers all 64 values.
+            Kind(63) | Kind(64..) => return Ok(0),
+            Kind::Reject => match src.insn(pc) {
+                // Still an opcode libpcap cannot run (or none at all)?
+                Some(i) if kind_of(i.code) != Kind::Reject => pause!(pc, pc),
+                _ => return Ok(0),
+            },
+            Kind::RetK => return Ok(part!(pc, RET_K).k),
+            Kind::RetA => {
+                part!(pc, RET_A);
+                return Ok(a);
             }
-            Op::LdAbsH(k) => {
-                a = load!(pkt.h(k as usize));
-                pc + 1
+            Kind::LdAbsW => step!(LD_W_ABS, |i| a = load!(pkt.w(i.k as usize))),
+            Kind::LdAbsH => step!(LD_H_ABS, |i| a = load!(pkt.h(i.k as usize))),
+            Kind::LdAbsB => step!(LD_B_ABS, |i| a = load!(pkt.b_abs(i.k))),
+            Kind::LdLen => step!(LD_W_LEN, |_i| a = pkt.wirelen),
+            Kind::LdxLen => step!(LDX_W_LEN, |_i| x = pkt.wirelen),
+            Kind::LdIndW => step!(LD_W_IND, |i| a = load!(pkt.w(ind(x, i.k)))),
+            Kind::LdIndH => step!(LD_H_IND, |i| a = load!(pkt.h(ind(x, i.k)))),
+            Kind::LdIndB => step!(LD_B_IND, |i| a = load!(pkt.b(ind(x, i.k)))),
+            Kind::LdxMsh => step!(LDX_MSH_B, |i| x = (load!(pkt.b(i.k as usize)) & 0xf) << 2),
+            Kind::LdImm => step!(LD_IMM, |i| a = i.k),
+            Kind::LdxImm => step!(LDX_IMM, |i| x = i.k),
+            Kind::LdMem => step!(LD_MEM, |i| a = load!(st.mem.get(i.k))),
+            Kind::LdxMem => step!(LDX_MEM, |i| x = load!(st.mem.get(i.k))),
+            Kind::St => step!(ST, |i| load!(st.mem.set(i.k, a))),
+            Kind::Stx => step!(STX, |i| load!(st.mem.set(i.k, x))),
+            Kind::Ja => {
+                let i = part!(pc, JA);
+                // A signed offset from the next instruction, as libpcap's
+                // `pc += (int)k`; going backward counts against the bounds.
+                let to = load!((pc + 1).checked_add_signed(i.k as i32 as isize));
+                if to <= pc {
+                    st.loops = load!(st.loops.checked_sub(1));
+                    st.budget = load!(st.budget.checked_sub((pc - to + 1) as u64));
+                }
+                to
             }
-            Op::LdAbsB(k) => {
-                a = load!(pkt.b(k as usize));
-                pc + 1
+            Kind::JgtK => {
+                let j = part!(pc, JGT_K);
+                jump!(a > j.k, pc, j)
             }
-            Op::LdVlanTag => {
-                a = load!(pkt.aux).vlan_tag as u32;
-                pc + 1
+            Kind::JgeK => {
+                let j = part!(pc, JGE_K);
+                jump!(a >= j.k, pc, j)
             }
-            Op::LdVlanPresent => {
-                a = load!(pkt.aux).vlan_tag_present as u32;
-                pc + 1
+            Kind::JeqK => {
+                let j = part!(pc, JEQ_K);
+                jump!(a == j.k, pc, j)
             }
-            Op::LdLen => {
-                a = pkt.wirelen;
-                pc + 1
+            Kind::JsetK => {
+                let j = part!(pc, JSET_K);
+                jump!(a & j.k != 0, pc, j)
             }
-            Op::LdxLen => {
-                x = pkt.wirelen;
-                pc + 1
+            Kind::JgtX => {
+                let j = part!(pc, JGT_X);
+                jump!(a > x, pc, j)
             }
-            Op::LdIndW(k) => {
-                a = load!(pkt.w(ind(x, k)));
-                pc + 1
+            Kind::JgeX => {
+                let j = part!(pc, JGE_X);
+                jump!(a >= x, pc, j)
             }
-            Op::LdIndH(k) => {
-                a = load!(pkt.h(ind(x, k)));
-                pc + 1
+            Kind::JeqX => {
+                let j = part!(pc, JEQ_X);
+                jump!(a == x, pc, j)
             }
-            Op::LdIndB(k) => {
-                a = load!(pkt.b(ind(x, k)));
-                pc + 1
+            Kind::JsetX => {
+                let j = part!(pc, JSET_X);
+                jump!(a & x != 0, pc, j)
             }
-            Op::LdxMsh(k) => {
-                x = (load!(pkt.b(k as usize)) & 0xf) << 2;
-                pc + 1
+            Kind::AddK => step!(ADD_K, |i| a = a.wrapping_add(i.k)),
+            Kind::SubK => step!(SUB_K, |i| a = a.wrapping_sub(i.k)),
+            Kind::MulK => step!(MUL_K, |i| a = a.wrapping_mul(i.k)),
+            // libpcap would trap on a constant zero divisor.
+            Kind::DivK => step!(DIV_K, |i| a = load!(a.checked_div(i.k))),
+            Kind::ModK => step!(MOD_K, |i| a = load!(a.checked_rem(i.k))),
+            Kind::AndK => step!(AND_K, |i| a &= i.k),
+            Kind::OrK => step!(OR_K, |i| a |= i.k),
+            Kind::XorK => step!(XOR_K, |i| a ^= i.k),
+            Kind::LshK => step!(LSH_K, |i| a = a.wrapping_shl(i.k)),
+            Kind::RshK => step!(RSH_K, |i| a = a.wrapping_shr(i.k)),
+            Kind::AddX => step!(ADD_X, |_i| a = a.wrapping_add(x)),
+            Kind::SubX => step!(SUB_X, |_i| a = a.wrapping_sub(x)),
+            Kind::MulX => step!(MUL_X, |_i| a = a.wrapping_mul(x)),
+            Kind::DivX => step!(DIV_X, |_i| a = load!(a.checked_div(x))),
+            Kind::ModX => step!(MOD_X, |_i| a = load!(a.checked_rem(x))),
+            Kind::AndX => step!(AND_X, |_i| a &= x),
+            Kind::OrX => step!(OR_X, |_i| a |= x),
+            Kind::XorX => step!(XOR_X, |_i| a ^= x),
+            Kind::LshX => step!(LSH_X, |_i| a = a.checked_shl(x).unwrap_or(0)),
+            Kind::RshX => step!(RSH_X, |_i| a = a.checked_shr(x).unwrap_or(0)),
+            Kind::Neg => step!(NEG, |_i| a = a.wrapping_neg()),
+            Kind::Tax => step!(TAX, |_i| x = a),
+            Kind::Txa => step!(TXA, |_i| a = x),
+            Kind::LdAbsWJeq => {
+                a = load!(pkt.w(part!(pc, LD_W_ABS).k as usize));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdImm(k) => {
-                a = k;
-                pc + 1
+            Kind::LdAbsHJeq => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdxImm(k) => {
-                x = k;
-                pc + 1
+            Kind::LdAbsBJeq => {
+                a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdMem(i) => {
-                a = st.mem[i as usize & (BPF_MEMWORDS - 1)];
-                pc + 1
+            Kind::LdIndHJeq => {
+                a = load!(pkt.h(ind(x, part!(pc, LD_H_IND).k)));
+                let j = part!(pc + 1, JEQ_K);
+                jump!(a == j.k, pc + 1, j)
             }
-            Op::LdxMem(i) => {
-                x = st.mem[i as usize & (BPF_MEMWORDS - 1)];
-                pc + 1
+            Kind::LdAbsHJset => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JSET_K);
+                jump!(a & j.k != 0, pc + 1, j)
             }
-            Op::St(i) => {
-                st.mem[i as usize & (BPF_MEMWORDS - 1)] = a;
-                pc + 1
+            Kind::LdAbsBJset => {
+                a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
+                let j = part!(pc + 1, JSET_K);
+                jump!(a & j.k != 0, pc + 1, j)
             }
-            Op::Stx(i) => {
-                st.mem[i as usize & (BPF_MEMWORDS - 1)] = x;
-                pc + 1
+            Kind::LdAbsHJeqJeq => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                jeqs!(pc + 1)
             }
-            Op::Ja(to) => to as usize,
-            Op::JaBack { to, cost } => {
-                st.budget = match st.budget.checked_sub(cost as u64) {
-                    Some(b) => b,
-                    None => return Ok(0),
-                };
-                to as usize
+            Kind::LdAbsBJeqJeq => {
+                a = load!(pkt.b_abs(part!(pc, LD_B_ABS).k));
+                jeqs!(pc + 1)
             }
-            Op::JgtK(k, t, f) => cond!(a > k, t, f),
-            Op::JgeK(k, t, f) => cond!(a >= k, t, f),
-            Op::JeqK(k, t, f) => cond!(a == k, t, f),
-            Op::JsetK(k, t, f) => cond!(a & k != 0, t, f),
-            Op::JgtX(t, f) => cond!(a > x, t, f),
-            Op::JgeX(t, f) => cond!(a >= x, t, f),
-            Op::JeqX(t, f) => cond!(a == x, t, f),
-            Op::JsetX(t, f) => cond!(a & x != 0, t, f),
-            Op::AddK(k) => {
-                a = a.wrapping_add(k);
-                pc + 1
+            Kind::JeqJeq => jeqs!(pc),
+            Kind::MshLdIndHJeq => {
+                x = (load!(pkt.b(part!(pc, LDX_MSH_B).k as usize)) & 0xf) << 2;
+                a = load!(pkt.h(ind(x, part!(pc + 1, LD_H_IND).k)));
+                let j = part!(pc + 2, JEQ_K);
+                jump!(a == j.k, pc + 2, j)
             }
-            Op::SubK(k) => {
-                a = a.wrapping_sub(k);
-                pc + 1
-            }
-            Op::MulK(k) => {
-                a = a.wrapping_mul(k);
-                pc + 1
-            }
-            Op::DivK(k) => {
-                a = a.checked_div(k).unwrap_or(0);
-                pc + 1
-            }
-            Op::ModK(k) => {
-                a = a.checked_rem(k).unwrap_or(0);
-                pc + 1
-            }
-            Op::AndK(k) => {
-                a &= k;
-                pc + 1
-            }
-            Op::OrK(k) => {
-                a |= k;
-                pc + 1
-            }
-            Op::XorK(k) => {
-                a ^= k;
-                pc + 1
-            }
-            Op::LshK(k) => {
-                a = a.wrapping_shl(k);
-                pc + 1
-            }
-            Op::RshK(k) => {
-                a = a.wrapping_shr(k);
-                pc + 1
-            }
-            Op::AddX => {
-                a = a.wrapping_add(x);
-                pc + 1
-            }
-            Op::SubX => {
-                a = a.wrapping_sub(x);
-                pc + 1
-            }
-            Op::MulX => {
-                a = a.wrapping_mul(x);
-                pc + 1
-            }
-            Op::DivX => {
-                a = match a.checked_div(x) {
-                    Some(v) => v,
-                    None => return Ok(0),
-                };
-                pc + 1
-            }
-            Op::ModX => {
-                a = match a.checked_rem(x) {
-                    Some(v) => v,
-                    None => return Ok(0),
-                };
-                pc + 1
-            }
-            Op::AndX => {
-                a &= x;
-                pc + 1
-            }
-            Op::OrX => {
-                a |= x;
-                pc + 1
-            }
-            Op::XorX => {
-                a ^= x;
-                pc + 1
-            }
-            Op::LshX => {
-                a = a.checked_shl(x).unwrap_or(0);
-                pc + 1
-            }
-            Op::RshX => {
-                a = a.checked_shr(x).unwrap_or(0);
-                pc + 1
-            }
-            Op::Neg => {
-                a = a.wrapping_neg();
-                pc + 1
-            }
-            Op::Tax => {
-                x = a;
-                pc + 1
-            }
-            Op::Txa => {
-                a = x;
-                pc + 1
-            }
-            Op::Reject => return Ok(0),
-            Op::Undecoded => {
-                st.a = a;
-                st.x = x;
-                return Err(pc);
-            }
-            Op::LdAbsHJeq(k, c, t, f) => {
-                a = load!(pkt.h(k as usize));
-                second!();
-                cond!(a == c, t, f)
-            }
-            Op::LdAbsBJeq(k, c, t, f) => {
-                a = load!(pkt.b(k as usize));
-                second!();
-                cond!(a == c, t, f)
-            }
-            Op::LdAbsWJeq(k, c, t, f) => {
-                a = load!(pkt.w(k as usize));
-                second!();
-                cond!(a == c, t, f)
-            }
-            Op::LdAbsHJset(k, c, t, f) => {
-                a = load!(pkt.h(k as usize));
-                second!();
-                cond!(a & c != 0, t, f)
-            }
-            Op::LdAbsBJset(k, c, t, f) => {
-                a = load!(pkt.b(k as usize));
-                second!();
-                cond!(a & c != 0, t, f)
-            }
-            Op::LdIndHJeq(k, c, t, f) => {
-                a = load!(pkt.h(ind(x, k)));
-                second!();
-                cond!(a == c, t, f)
+            Kind::MshLdIndHJeqLdIndHJeq => ports!(pc),
+            Kind::LdAbsHJsetPorts => {
+                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                let j = part!(pc + 1, JSET_K);
+                if a & j.k != 0 {
+                    offset!(pc + 1, j.jt)
+                } else if j.jf != 0 {
+                    goto!(pc + 2 + j.jf as usize)
+                } else {
+                    ports!(pc + 2)
+                }
             }
         };
     }
@@ -713,6 +911,7 @@ fn run_from<C: Code>(code: &mut C, st: &mut State, mut pc: usize, pkt: Packet) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bpf::insn::*;
     use std::cell::RefCell;
 
     /// A source that records which instructions were read, in order.
@@ -738,12 +937,13 @@ mod tests {
     fn run_aux(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: Option<&AuxData>) -> u32 {
         let direct = filter_with_aux(prog, pkt, wirelen, aux);
         assert_eq!(Compiled::new(prog).run(pkt, wirelen, aux), direct, "compiled vs direct: {prog:?}");
-        let mut lazy = LazyProgram::new();
+        let cache = Box::new(KindCache::new());
         let direct_reads = reads(prog, |r| {
-            run_from(&mut Direct(r), &mut State::new(), 0, Packet::new(pkt, wirelen, aux)).ok();
+            let pkt = Packet::new(pkt, wirelen, aux);
+            run_from(&mut Direct(r), r, &mut State::new(&pkt), 0, pkt).ok();
         });
         for pass in 0..2 {
-            let got = reads(prog, |r| assert_eq!(lazy.run(r, pkt, wirelen, aux), direct, "lazy pass {pass}"));
+            let got = reads(prog, |r| assert_eq!(cache.run(1, r, pkt, wirelen, aux), direct, "cached pass {pass}"));
             assert_eq!(got, direct_reads, "lazy read order, pass {pass}: {prog:?}");
         }
         direct
@@ -886,8 +1086,34 @@ mod tests {
             ret_a(),
         ];
         assert_eq!(run(&count, &[]), 10);
-        // Loops forever in libpcap; stopped here (without tracing reads: the
-        // budget is millions of instructions).
+        // Backward jumps are bounded by the packet's length: a count to 100
+        // needs 100 of them (an empty packet allows 64, 400 bytes 164) ...
+        let count_to = |n: u32| {
+            [
+                ld_imm(0),
+                Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1),
+                Insn::jump(BPF_JMP | BPF_JGE | BPF_K, n, 1, 0),
+                Insn::stmt(BPF_JMP | BPF_JA, (-3i32) as u32),
+                ret_a(),
+            ]
+        };
+        assert_eq!(run(&count_to(64), &[]), 64);
+        assert_eq!(run(&count_to(66), &[]), 0);
+        assert_eq!(run(&count_to(100), &[0; 400]), 100);
+        // ... and by the instructions they repeat: 4200 rounds of a 1023
+        // instruction loop exceed the budget, 4000 do not.
+        let big_loop = |rounds: u32| {
+            let mut p = vec![ld_imm(0), Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1)];
+            p.extend(std::iter::repeat(ldx_imm(0)).take(1020));
+            p.push(Insn::jump(BPF_JMP | BPF_JGE | BPF_K, rounds, 1, 0));
+            p.push(Insn::stmt(BPF_JMP | BPF_JA, (-1023i32) as u32));
+            p.push(ret_a());
+            p
+        };
+        assert_eq!(filter(&big_loop(4000), &[0; 20000], 0), 4000);
+        assert_eq!(filter(&big_loop(4200), &[0; 20000], 0), 0);
+        assert_eq!(Compiled::new(&big_loop(4200)).run(&[0; 20000], 0, None), 0);
+        // Loops forever in libpcap; stopped here (without tracing reads).
         let spins = [
             vec![Insn::stmt(BPF_JMP | BPF_JA, u32::MAX), ret(1)],
             vec![ld_imm(1), Insn::stmt(BPF_JMP | BPF_JA, (-2i32) as u32), ret(1)],
@@ -895,7 +1121,7 @@ mod tests {
         for spin in spins {
             assert_eq!(filter(&spin, &[], 0), 0);
             assert_eq!(Compiled::new(&spin).run(&[], 0, None), 0);
-            assert_eq!(LazyProgram::new().run(spin.as_slice(), &[], 0, None), 0);
+            assert_eq!(KindCache::new().run(1, spin.as_slice(), &[], 0, None), 0);
         }
     }
 
@@ -963,6 +1189,24 @@ mod tests {
         assert_eq!(run(&[], &[]), 0);
     }
 
+    /// Past the 512 kinds a cache slot or `Compiled` keeps, indices wrap
+    /// onto the kept ones: the opcode checks keep that harmless.
+    #[test]
+    fn long_programs_run_past_the_kept_kinds() {
+        for tail in [0usize, 300, 700, 1500] {
+            let mut prog: Vec<Insn> = (0..tail as u32).map(ldx_imm).collect();
+            prog.extend([
+                Insn::stmt(BPF_LD | BPF_B | BPF_ABS, 0),
+                Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, 1),
+                Insn::stmt(BPF_MISC | BPF_TXA, 0),
+                ret_a(),
+            ]);
+            let want = if tail == 0 { 0 } else { tail as u32 - 1 };
+            assert_eq!(run(&prog, &PKT), want, "tail {tail}");
+            assert_eq!(run(&prog, &[0x13]), 0x13, "tail {tail}");
+        }
+    }
+
     /// `tcp port 80 or udp port 53` on Ethernet (libpcap's compiled program).
     fn web_or_dns() -> Vec<Insn> {
         let raw: [(u16, u8, u8, u32); 33] = [
@@ -1003,24 +1247,24 @@ mod tests {
     }
 
     #[test]
-    fn lazy_program_follows_changes() {
+    fn cached_kinds_follow_changes() {
         let mut prog = web_or_dns();
-        let mut lazy = LazyProgram::new();
+        let cache = Box::new(KindCache::new());
         let tcp80 = ipv4(6, 80);
-        assert_eq!(lazy.run(prog.as_slice(), &tcp80, 54, None), 262144);
+        assert_eq!(cache.run(7, prog.as_slice(), &tcp80, 54, None), 262144);
         // Change a compared constant (the second half of a fused pair) ...
         prog[20].k = 81;
         prog[22].k = 81;
-        assert_eq!(lazy.run(prog.as_slice(), &tcp80, 54, None), 0);
-        assert_eq!(lazy.run(prog.as_slice(), &ipv4(6, 81), 54, None), 262144);
+        assert_eq!(cache.run(7, prog.as_slice(), &tcp80, 54, None), 0);
+        assert_eq!(cache.run(7, prog.as_slice(), &ipv4(6, 81), 54, None), 262144);
         // ... a load offset (the first half) ...
         prog[0].k = 14;
-        assert_eq!(lazy.run(prog.as_slice(), &ipv4(6, 81), 54, None), 0);
+        assert_eq!(cache.run(7, prog.as_slice(), &ipv4(6, 81), 54, None), 0);
         // ... and replace it by a shorter program at the same place.
         let short = [ld_imm(3), ret_a()];
-        assert_eq!(lazy.run(&short[..], &tcp80, 54, None), 3);
-        assert_eq!(lazy.run(&short[..1], &tcp80, 54, None), 0);
-        assert_eq!(lazy.run(web_or_dns().as_slice(), &tcp80, 54, None), 262144);
+        assert_eq!(cache.run(7, &short[..], &tcp80, 54, None), 3);
+        assert_eq!(cache.run(7, &short[..1], &tcp80, 54, None), 0);
+        assert_eq!(cache.run(7, web_or_dns().as_slice(), &tcp80, 54, None), 262144);
     }
 
     #[test]
@@ -1050,30 +1294,110 @@ mod tests {
         }
     }
 
+    /// A random program, valid or not, biased towards the opcodes libpcap's
+    /// compiler emits (so that fused idioms occur) with jumps that mostly
+    /// stay inside.
+    fn random_program(rng: &mut Rng, max_len: u32) -> Vec<Insn> {
+        const COMMON: [u16; 16] =
+            [LD_H_ABS, LD_B_ABS, LD_W_ABS, JEQ_K, JEQ_K, JEQ_K, JSET_K, JGT_K, LDX_MSH_B, LD_H_IND, RET_K, RET_K, RET_A, LD_IMM, ST, LD_MEM];
+        let len = 1 + rng.below(max_len) as usize;
+        (0..len)
+            .map(|_| {
+                let code = match rng.below(8) {
+                    0 => rng.next() as u16,
+                    1 | 2 => rng.below(256) as u16,
+                    _ => COMMON[rng.below(16) as usize],
+                };
+                let k = match rng.below(5) {
+                    0 => rng.below(64),
+                    1 => rng.below(16),
+                    2 => SKF_AD_OFF + rng.below(64),
+                    3 => u32::MAX - rng.below(4),
+                    _ => rng.next(),
+                };
+                Insn { code, jt: rng.below(6) as u8, jf: rng.below(6) as u8, k }
+            })
+            .collect()
+    }
+
+    fn random_packet(rng: &mut Rng) -> Vec<u8> {
+        let mut pkt: Vec<u8> = (0..rng.below(80)).map(|_| rng.next() as u8).collect();
+        if pkt.len() > 40 && rng.below(2) == 0 {
+            pkt[..38].copy_from_slice(&ipv4(if rng.below(2) == 0 { 6 } else { 17 }, [80, 53, 443][rng.below(3) as usize])[..38]);
+        }
+        pkt
+    }
+
     /// Random programs, valid or not, over random packets: the three ways
     /// of running agree and read instructions in the same order.
     #[test]
     fn random_programs_agree() {
         let mut rng = Rng(0x5eed_1234_abcd);
-        let codes: Vec<u16> = (0..=0xffu16).collect();
         for _ in 0..4000 {
-            let len = 1 + rng.below(24) as usize;
-            let prog: Vec<Insn> = (0..len)
-                .map(|_| {
-                    let code = if rng.below(8) == 0 { rng.next() as u16 } else { codes[rng.below(256) as usize] };
-                    let k = match rng.below(4) {
-                        0 => rng.below(64),
-                        1 => rng.below(16),
-                        2 => SKF_AD_OFF + rng.below(64),
-                        _ => rng.next(),
-                    };
-                    Insn { code, jt: rng.below(6) as u8, jf: rng.below(6) as u8, k }
-                })
-                .collect();
-            let pkt: Vec<u8> = (0..rng.below(80)).map(|_| rng.next() as u8).collect();
+            let prog = random_program(&mut rng, 24);
+            let pkt = random_packet(&mut rng);
             let aux = AuxData { vlan_tag_present: rng.below(2) == 1, vlan_tag: rng.next() as u16 };
             let aux = if rng.below(2) == 0 { Some(&aux) } else { None };
             run_aux(&prog, &pkt, rng.next(), aux);
+        }
+    }
+
+    /// Change one field of one instruction.
+    fn mutate(rng: &mut Rng, prog: &mut [Insn]) {
+        let i = rng.below(prog.len() as u32) as usize;
+        let other = random_program(rng, 1)[0];
+        match rng.below(4) {
+            0 => prog[i].code = other.code,
+            1 => prog[i].k = other.k,
+            2 => prog[i].jt = other.jt,
+            _ => prog[i].jf = other.jf,
+        }
+    }
+
+    /// One address, a program changed in place between every run: what the
+    /// cache learned never makes a verdict differ from a fresh run.
+    #[test]
+    fn cached_kinds_survive_any_change() {
+        let mut rng = Rng(0xc0ffee);
+        let cache = Box::new(KindCache::new());
+        for round in 0..400 {
+            let mut prog = if round % 4 == 0 { web_or_dns() } else { random_program(&mut rng, 40) };
+            for _ in 0..40 {
+                let pkt = if rng.below(2) == 0 { ipv4([6, 17][rng.below(2) as usize], [80, 53, 9][rng.below(3) as usize]) } else { random_packet(&mut rng) };
+                let want = filter(&prog, &pkt, pkt.len() as u32);
+                assert_eq!(cache.run(42, prog.as_slice(), &pkt, pkt.len() as u32, None), want, "{prog:?}");
+                mutate(&mut rng, &mut prog);
+            }
+        }
+    }
+
+    /// Threads filtering different programs under one address share one
+    /// slot's kinds, each learning over the others' work: every verdict is
+    /// still that of its own program.
+    #[test]
+    fn racing_threads_get_their_own_verdicts() {
+        static CACHE: KindCache = KindCache::new();
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let mut rng = Rng(0x1234 + t);
+                    let progs: Vec<Vec<Insn>> =
+                        (0..8).map(|i| if i == 0 { web_or_dns() } else { random_program(&mut rng, 30) }).collect();
+                    for n in 0..20000 {
+                        let prog = &progs[n % progs.len()];
+                        let pkt = if n % 3 == 0 { ipv4(6, 80) } else { random_packet(&mut rng) };
+                        let want = filter(prog, &pkt, 99);
+                        // Key 7 for all: one slot, one key, many programs.
+                        assert_eq!(CACHE.run(7, prog.as_slice(), &pkt, 99, None), want, "{prog:?}");
+                        // Keys that share the slot, to race its claiming too.
+                        let key = 7 + (n % 3) * 8 * CACHE_SLOTS * 256;
+                        assert_eq!(CACHE.run(key, prog.as_slice(), &pkt, 99, None), want);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
         }
     }
 }

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Run cargo-fuzz targets for a bounded time each; exit non-zero if any crashes,
+# hangs (one input running over HANG seconds) or fails to build.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# SECONDS per target (default 60); TARGETs default to every file in
+# fuzz/fuzz_targets/. The kept corpus fuzz/corpus/<target>/ seeds each run but
+# is not written to: new inputs go to a scratch directory, crashes to
+# fuzz/artifacts/<target>/. Needs cargo-fuzz (`cargo install cargo-fuzz`) and
+# a nightly toolchain, or stable with RUSTC_BOOTSTRAP=1: set
+# FUZZ_TOOLCHAIN=stable to use that.
+set -u
+cd "$(dirname "$0")/.."
+SECS=${1:-60}
+[ $# -gt 0 ] && shift
+TARGETS=$*
+if [ -z "$TARGETS" ]; then
+	TARGETS=$(for f in fuzz/fuzz_targets/*.rs; do basename "$f" .rs; done)
+fi
+HANG=${HANG:-10}
+TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
+if [ "$TOOLCHAIN" = stable ]; then
+	export RUSTC_BOOTSTRAP=1
+fi
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT INT TERM
+
+failed=""
+for t in $TARGETS; do
+	echo "== fuzz $t for ${SECS}s" >&2
+	mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t" "$SCRATCH/$t"
+	if ! cargo "+$TOOLCHAIN" fuzz build "$t"; then
+		failed="$failed $t(build)"
+		continue
+	fi
+	if ! cargo "+$TOOLCHAIN" fuzz run "$t" "$SCRATCH/$t" "fuzz/corpus/$t" -- \
+		-max_total_time="$SECS" -timeout="$HANG" -rss_limit_mb=2048; then
+		failed="$failed $t"
+	fi
+done
+if [ -n "$failed" ]; then
+	echo "fuzz: failed:$failed" >&2
+	exit 1
+fi
+echo "fuzz: all targets ran ${SECS}s without a crash" >&2
