@@ -6,11 +6,13 @@
 //! that the ring, capture and savefile code call.
 #![allow(unsafe_code)]
 
+pub mod filemap;
 pub mod ifaddrs;
 pub mod mmap;
 pub mod netdev;
 pub mod poll;
 pub mod socket;
+pub mod stdio;
 
 use std::io;
 
