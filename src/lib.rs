@@ -16,6 +16,8 @@ pub mod bpf;
 pub mod dlt;
 pub mod error;
 pub mod packet;
+#[allow(unsafe_code)]
+pub mod ring;
 pub mod savefile;
 pub mod sys;
 

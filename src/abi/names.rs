@@ -12,7 +12,6 @@ use std::ffi::{c_char, c_int, CString};
 use once_cell::sync::Lazy;
 
 use super::cstr::{borrow, StaticText};
-use super::ffi;
 use crate::dlt;
 use crate::error::known_status_str;
 

@@ -1,0 +1,133 @@
+//! The ring engine: geometry, the RX rings (V1/V2 frames, V3 blocks), the TX
+//! ring, and `PacketSocket`, the AF_PACKET socket that owns their mapping.
+//!
+//! Ring memory is shared with the kernel. Status words are touched only
+//! through `status` (Acquire load, Release store); packet bytes only while
+//! their frame or block is user-owned, through `Slot`s that borrow the ring;
+//! every offset the kernel supplies is bounds-checked before use.
+#![allow(unsafe_code)]
+
+pub mod blocks;
+pub mod frames;
+pub mod geometry;
+pub mod slot;
+pub mod socket;
+pub mod status;
+
+pub use blocks::BlockRing;
+pub use frames::FrameRing;
+pub use geometry::{Limits, RingGeometry, Version};
+pub use slot::{LinkAddr, Slot, SlotMeta, SlotPos};
+pub use socket::PacketSocket;
+
+use crate::error::Result;
+
+/// A receive ring of either shape.
+#[derive(Debug)]
+pub enum RxRing {
+    Frames(FrameRing),
+    Blocks(BlockRing),
+}
+
+impl RxRing {
+    /// # Safety
+    /// `base` must point to a mapped RX ring laid out by `g` that outlives
+    /// the returned ring.
+    pub unsafe fn new(base: *mut u8, g: &RingGeometry) -> RxRing {
+        match g.version {
+            // SAFETY: forwarded caller contract.
+            Version::V3 => RxRing::Blocks(unsafe { BlockRing::new(base, g) }),
+            // SAFETY: forwarded caller contract.
+            _ => RxRing::Frames(unsafe { FrameRing::new(base, g) }),
+        }
+    }
+
+    pub fn next(&mut self) -> Result<Option<Slot<'_>>> {
+        match self {
+            RxRing::Frames(r) => r.next(),
+            RxRing::Blocks(r) => r.next(),
+        }
+    }
+
+    /// The bytes of the packet handed out last (after its in-place edits),
+    /// while it is still user-owned; empty otherwise.
+    pub fn current(&self) -> &[u8] {
+        match self {
+            RxRing::Frames(r) => r.current(),
+            RxRing::Blocks(r) => r.current(),
+        }
+    }
+
+    pub fn ready(&self) -> bool {
+        match self {
+            RxRing::Frames(r) => r.ready(),
+            RxRing::Blocks(r) => r.ready(),
+        }
+    }
+
+    pub fn release_pending(&mut self) {
+        match self {
+            RxRing::Frames(r) => r.release_pending(),
+            RxRing::Blocks(r) => r.release_pending(),
+        }
+    }
+
+    /// Frames (V1/V2) or blocks (V3) that may hold packets written before now.
+    pub fn possibly_filled(&self) -> usize {
+        match self {
+            RxRing::Frames(r) => r.possibly_filled(),
+            RxRing::Blocks(r) => r.possibly_filled(),
+        }
+    }
+
+    /// (frames or blocks handed back, packets delivered) since activation.
+    pub fn consumed(&self) -> (u64, u64) {
+        match self {
+            RxRing::Frames(r) => (r.consumed, r.consumed),
+            RxRing::Blocks(r) => (r.blocks_consumed, r.packets_consumed),
+        }
+    }
+}
+
+/// Read a u32 from ring memory.
+///
+/// # Safety
+/// `p + off .. p + off + 4` must be readable user-owned ring memory.
+#[inline]
+pub(crate) unsafe fn read_u32(p: *const u8, off: usize) -> u32 {
+    // SAFETY: caller's contract; unaligned read tolerates any offset.
+    unsafe { std::ptr::read_unaligned(p.add(off) as *const u32) }
+}
+
+/// Read a u16 from ring memory.
+///
+/// # Safety
+/// `p + off .. p + off + 2` must be readable user-owned ring memory.
+#[inline]
+pub(crate) unsafe fn read_u16(p: *const u8, off: usize) -> u16 {
+    // SAFETY: caller's contract.
+    unsafe { std::ptr::read_unaligned(p.add(off) as *const u16) }
+}
+
+/// Read a byte from ring memory.
+///
+/// # Safety
+/// `p + off` must be readable user-owned ring memory.
+#[inline]
+pub(crate) unsafe fn read_u8(p: *const u8, off: usize) -> u8 {
+    // SAFETY: caller's contract.
+    unsafe { *p.add(off) }
+}
+
+/// Write a u32 to ring memory.
+///
+/// # Safety
+/// `p + off .. p + off + 4` must be writable user-owned ring memory.
+#[inline]
+pub(crate) unsafe fn write_u32(p: *mut u8, off: usize, v: u32) {
+    // SAFETY: caller's contract.
+    unsafe { std::ptr::write_unaligned(p.add(off) as *mut u32, v) }
+}
+
+#[cfg(test)]
+mod tests;

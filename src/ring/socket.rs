@@ -1,0 +1,273 @@
+//! `PacketSocket`: one AF_PACKET socket and the single mapping that holds its
+//! RX ring and (after it, as the kernel lays them out) its TX ring; binding,
+//! promiscuous membership, options, socket filters, and PACKET_STATISTICS
+//! counted cumulatively.
+//!
+//! It is shared (`Arc`) between the capture and the C handle shell, so every
+//! method takes `&self`: the statistics can be read from a signal handler or
+//! a callback while a read loop owns the rings.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::geometry::{RingGeometry, Version};
+use crate::sys::mmap::Mapping;
+use crate::sys::socket::{self as sock, PacketKind};
+
+/// Cumulative PACKET_STATISTICS (each getsockopt resets the kernel's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelStats {
+    /// Packets that passed the socket filter, drops included (`tp_packets`).
+    pub packets: u64,
+    /// Packets dropped for lack of ring space (`tp_drops`).
+    pub drops: u64,
+    /// V3: times the queue froze with every block user-owned.
+    pub freeze_q_cnt: u64,
+}
+
+#[derive(Debug)]
+pub struct PacketSocket {
+    fd: OwnedFd,
+    kind: PacketKind,
+    version: Option<Version>,
+    map: Option<Mapping>,
+    rx: Option<RingGeometry>,
+    tx: Option<RingGeometry>,
+    packets: AtomicU64,
+    drops: AtomicU64,
+    freeze: AtomicU64,
+}
+
+impl PacketSocket {
+    /// A packet socket that receives nothing until bound with a protocol.
+    pub fn open(kind: PacketKind) -> io::Result<PacketSocket> {
+        Ok(PacketSocket {
+            fd: sock::packet_socket(kind, 0)?,
+            kind,
+            version: None,
+            map: None,
+            rx: None,
+            tx: None,
+            packets: AtomicU64::new(0),
+            drops: AtomicU64::new(0),
+            freeze: AtomicU64::new(0),
+        })
+    }
+
+    pub fn kind(&self) -> PacketKind {
+        self.kind
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// bind(2) to an interface (0: all) and a protocol in network byte order.
+    pub fn bind(&self, ifindex: i32, protocol_be: u16) -> io::Result<()> {
+        sock::bind_packet(self.fd.as_fd(), ifindex, protocol_be)
+    }
+
+    /// Take and clear the socket's pending error (SO_ERROR).
+    pub fn take_error(&self) -> io::Result<i32> {
+        sock::take_error(self.fd.as_fd())
+    }
+
+    /// The ifindex the socket is bound to now (-1 once the device is gone).
+    pub fn bound_ifindex(&self) -> io::Result<i32> {
+        sock::bound_ifindex(self.fd.as_fd())
+    }
+
+    pub fn set_int(&self, level: i32, name: i32, value: i32) -> io::Result<()> {
+        sock::setsockopt(self.fd.as_fd(), level, name, &value)
+    }
+
+    pub fn get_int(&self, level: i32, name: i32) -> io::Result<i32> {
+        sock::getsockopt::<i32>(self.fd.as_fd(), level, name)
+    }
+
+    /// PACKET_ADD_MEMBERSHIP with PACKET_MR_PROMISC (undone when the socket
+    /// closes: the kernel drops memberships with the socket).
+    pub fn add_promisc(&self, ifindex: i32) -> io::Result<()> {
+        let mr = libc::packet_mreq {
+            mr_ifindex: ifindex,
+            mr_type: libc::PACKET_MR_PROMISC as u16,
+            mr_alen: 0,
+            mr_address: [0; 8],
+        };
+        sock::setsockopt(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &mr)
+    }
+
+    /// PACKET_HDRLEN for a version (EINVAL: the kernel lacks it).
+    pub fn header_len(&self, version: Version) -> io::Result<i32> {
+        sock::getsockopt_int_inout(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_HDRLEN, version.to_kernel())
+    }
+
+    /// PACKET_VERSION.
+    pub fn set_version(&mut self, version: Version) -> io::Result<()> {
+        self.set_int(libc::SOL_PACKET, libc::PACKET_VERSION, version.to_kernel())?;
+        self.version = Some(version);
+        Ok(())
+    }
+
+    pub fn version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// Ask for the RX ring (and optionally the TX ring) and map both with one
+    /// mmap, RX first as the kernel lays them out. Errors come back per step
+    /// so the caller can shrink on ENOMEM and word the message.
+    pub fn setup_rings(&mut self, rx: Option<&RingGeometry>, tx: Option<&RingGeometry>) -> Result<(), RingSetupError> {
+        if let Some(g) = rx {
+            self.set_ring(libc::PACKET_RX_RING, g).map_err(RingSetupError::Rx)?;
+            self.rx = Some(*g);
+        }
+        if let Some(g) = tx {
+            if let Err(e) = self.set_ring(libc::PACKET_TX_RING, g) {
+                self.teardown_rings();
+                return Err(RingSetupError::Tx(e));
+            }
+            self.tx = Some(*g);
+        }
+        let len = self.rx.map_or(0, |g| g.size()) + self.tx.map_or(0, |g| g.size());
+        match Mapping::shared(self.fd.as_fd(), len, true) {
+            Ok(m) => {
+                self.map = Some(m);
+                Ok(())
+            }
+            Err(e) => {
+                self.teardown_rings();
+                Err(RingSetupError::Map(e))
+            }
+        }
+    }
+
+    fn set_ring(&self, opt: i32, g: &RingGeometry) -> io::Result<()> {
+        if g.version == Version::V3 {
+            let req = libc::tpacket_req3 {
+                tp_block_size: g.block_size,
+                tp_block_nr: g.block_nr,
+                tp_frame_size: g.frame_size,
+                tp_frame_nr: g.frame_nr,
+                tp_retire_blk_tov: g.retire_blk_tov,
+                tp_sizeof_priv: g.sizeof_priv,
+                tp_feature_req_word: g.feature_req_word,
+            };
+            sock::setsockopt(self.fd.as_fd(), libc::SOL_PACKET, opt, &req)
+        } else {
+            let req = libc::tpacket_req {
+                tp_block_size: g.block_size,
+                tp_block_nr: g.block_nr,
+                tp_frame_size: g.frame_size,
+                tp_frame_nr: g.frame_nr,
+            };
+            sock::setsockopt(self.fd.as_fd(), libc::SOL_PACKET, opt, &req)
+        }
+    }
+
+    /// Unmap and release the rings (a zero-sized request frees the kernel side).
+    fn teardown_rings(&mut self) {
+        self.map = None;
+        let zero = libc::tpacket_req { tp_block_size: 0, tp_block_nr: 0, tp_frame_size: 0, tp_frame_nr: 0 };
+        if self.rx.take().is_some() {
+            let _ = sock::setsockopt(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_RX_RING, &zero);
+        }
+        if self.tx.take().is_some() {
+            let _ = sock::setsockopt(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_TX_RING, &zero);
+        }
+    }
+
+    /// Base of the RX ring in the mapping.
+    pub fn rx_base(&self) -> Option<*mut u8> {
+        Some(self.map.as_ref()?.base()).filter(|_| self.rx.is_some())
+    }
+
+    /// Base of the TX ring in the mapping (right after the RX ring).
+    pub fn tx_base(&self) -> Option<*mut u8> {
+        let m = self.map.as_ref()?;
+        self.tx?;
+        let off = self.rx.map_or(0, |g| g.size());
+        // The TX ring starts `off` bytes into the mapping (rx + tx bytes long).
+        Some(m.base().wrapping_add(off))
+    }
+
+    pub fn rx_geometry(&self) -> Option<RingGeometry> {
+        self.rx
+    }
+
+    pub fn tx_geometry(&self) -> Option<RingGeometry> {
+        self.tx
+    }
+
+    /// Attach a classic BPF program.
+    pub fn attach_filter(&self, prog: &[crate::bpf::Insn]) -> io::Result<()> {
+        let f: Vec<libc::sock_filter> = prog.iter().map(|i| sock::sock_filter(i.code, i.jt, i.jf, i.k)).collect();
+        sock::attach_filter(self.fd.as_fd(), &f)
+    }
+
+    pub fn detach_filter(&self) -> io::Result<()> {
+        sock::detach_filter(self.fd.as_fd())
+    }
+
+    /// Discard what is queued on the socket outside the ring.
+    pub fn drain(&self) -> io::Result<()> {
+        sock::drain(self.fd.as_fd())
+    }
+
+    pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        sock::set_nonblocking(self.fd.as_fd(), on)
+    }
+
+    pub fn nonblocking(&self) -> io::Result<bool> {
+        sock::nonblocking(self.fd.as_fd())
+    }
+
+    /// PACKET_STATISTICS, added to the running totals (the kernel resets its
+    /// counters on every read). `tp_packets` already includes the drops.
+    pub fn stats(&self) -> io::Result<KernelStats> {
+        let s: libc::tpacket_stats_v3 = sock::getsockopt(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_STATISTICS)?;
+        let packets = self.packets.fetch_add(s.tp_packets as u64, Ordering::Relaxed) + s.tp_packets as u64;
+        let drops = self.drops.fetch_add(s.tp_drops as u64, Ordering::Relaxed) + s.tp_drops as u64;
+        let freeze_q_cnt = if self.version == Some(Version::V3) {
+            self.freeze.fetch_add(s.tp_freeze_q_cnt as u64, Ordering::Relaxed) + s.tp_freeze_q_cnt as u64
+        } else {
+            0
+        };
+        Ok(KernelStats { packets, drops, freeze_q_cnt })
+    }
+
+    /// `send(fd, buf, flags)`; an empty buffer kicks the TX ring.
+    pub fn send(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
+        sock::send(self.fd.as_fd(), buf, flags)
+    }
+}
+
+impl AsFd for PacketSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl Drop for PacketSocket {
+    fn drop(&mut self) {
+        // Unmap before the descriptor closes (field order would too; this
+        // keeps the rule visible).
+        self.map = None;
+    }
+}
+
+/// Which step of ring setup failed.
+#[derive(Debug)]
+pub enum RingSetupError {
+    Rx(io::Error),
+    Tx(io::Error),
+    Map(io::Error),
+}
+
+impl RingSetupError {
+    pub fn io(&self) -> &io::Error {
+        match self {
+            RingSetupError::Rx(e) | RingSetupError::Tx(e) | RingSetupError::Map(e) => e,
+        }
+    }
+}
