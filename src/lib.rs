@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 
 pub mod bpf;
+pub mod capture;
 pub mod dlt;
 pub mod error;
 pub mod packet;

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use crate::error::{truncate_for_errbuf, ERRBUF_SIZE};
+use crate::error::truncate_for_errbuf;
 
 /// Write `msg` into a caller's `errbuf` (PCAP_ERRBUF_SIZE bytes), truncated
 /// and NUL-terminated. A NULL buffer is ignored.
@@ -19,18 +19,6 @@ pub unsafe fn write_errbuf(errbuf: *mut c_char, msg: &str) {
     unsafe {
         std::ptr::copy_nonoverlapping(m.as_ptr(), errbuf as *mut u8, m.len());
         *errbuf.add(m.len()) = 0;
-    }
-}
-
-/// Clear a caller's errbuf (libpcap sets `errbuf[0] = '\0'` on success paths
-/// where it promises an empty buffer).
-///
-/// # Safety
-/// As for [`write_errbuf`].
-pub unsafe fn clear_errbuf(errbuf: *mut c_char) {
-    if !errbuf.is_null() {
-        // SAFETY: at least one writable byte (the caller's contract).
-        unsafe { *errbuf = 0 };
     }
 }
 
@@ -98,5 +86,18 @@ impl<const N: usize> Default for StaticText<N> {
     }
 }
 
-/// The size of libpcap's error buffer, for shims that check caller buffers.
-pub const ERRBUF: usize = ERRBUF_SIZE;
+extern "C" {
+    /// libc's standard error stream, for output that must interleave with
+    /// the caller's own stdio (`pcap_perror`).
+    pub static mut stderr: *mut libc::FILE;
+}
+
+/// Write text to C's `stderr` stream through stdio.
+pub fn write_stderr(s: &str) {
+    let Ok(c) = std::ffi::CString::new(s.replace('\0', "")) else { return };
+    // SAFETY: `stderr` is initialised by libc before main; fputs takes a
+    // NUL-terminated string and a FILE*.
+    unsafe {
+        libc::fputs(c.as_ptr(), stderr);
+    }
+}

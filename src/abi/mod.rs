@@ -26,5 +26,10 @@ macro_rules! ffi {
 pub(crate) use ffi;
 
 pub mod cstr;
+pub mod devices;
+pub mod handle;
+pub mod live;
 pub mod names;
+pub mod props;
+pub mod read;
 pub mod types;

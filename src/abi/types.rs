@@ -54,8 +54,3 @@ pub struct pcap_if {
 
 /// `pcap_handler`: `void (*)(u_char *user, const struct pcap_pkthdr *, const u_char *)`.
 pub type pcap_handler = Option<unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8)>;
-
-/// `pcap_direction_t`.
-pub const PCAP_D_INOUT: i32 = 0;
-pub const PCAP_D_IN: i32 = 1;
-pub const PCAP_D_OUT: i32 = 2;

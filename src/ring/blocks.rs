@@ -50,6 +50,8 @@ pub struct BlockRing {
     pub blocks_consumed: u64,
     /// Packets delivered from blocks since activation.
     pub packets_consumed: u64,
+    /// The mapping the ring lives in, kept alive as long as the ring.
+    pub(super) keep: Option<std::sync::Arc<crate::sys::mmap::Mapping>>,
 }
 
 // SAFETY: as for FrameRing: shared memory owned by the capture, ownership of
@@ -72,6 +74,7 @@ impl BlockRing {
             pos_valid: false,
             blocks_consumed: 0,
             packets_consumed: 0,
+            keep: None,
         }
     }
 

@@ -30,6 +30,8 @@ pub struct FrameRing {
     pos: SlotPos,
     /// Frames consumed since activation.
     pub consumed: u64,
+    /// The mapping the ring lives in, kept alive as long as the ring.
+    pub(super) keep: Option<std::sync::Arc<crate::sys::mmap::Mapping>>,
 }
 
 // SAFETY: the ring is plain shared memory kept alive by its owner (the
@@ -53,6 +55,7 @@ impl FrameRing {
             pending: None,
             pos: SlotPos::default(),
             consumed: 0,
+            keep: None,
         }
     }
 

@@ -17,7 +17,7 @@ pub mod status;
 pub use blocks::BlockRing;
 pub use frames::FrameRing;
 pub use geometry::{Limits, RingGeometry, Version};
-pub use slot::{LinkAddr, Slot, SlotMeta, SlotPos};
+pub use slot::{LinkAddr, Slot, SlotBuf, SlotMeta, SlotPos};
 pub use socket::PacketSocket;
 
 use crate::error::Result;
@@ -30,6 +30,22 @@ pub enum RxRing {
 }
 
 impl RxRing {
+    /// The RX ring at the start of `map`, laid out by `g`; None when the
+    /// mapping is too small for `g`. The ring keeps the mapping alive.
+    pub fn mapped(map: std::sync::Arc<crate::sys::mmap::Mapping>, g: &RingGeometry) -> Option<RxRing> {
+        if g.size() > map.len() || g.frame_size == 0 || g.block_size == 0 {
+            return None;
+        }
+        // SAFETY: the mapping holds at least g.size() bytes laid out by `g`
+        // (the kernel accepted `g` for it), and the ring keeps it alive.
+        let mut r = unsafe { RxRing::new(map.base(), g) };
+        match &mut r {
+            RxRing::Frames(f) => f.keep = Some(map),
+            RxRing::Blocks(b) => b.keep = Some(map),
+        }
+        Some(r)
+    }
+
     /// # Safety
     /// `base` must point to a mapped RX ring laid out by `g` that outlives
     /// the returned ring.
@@ -117,16 +133,6 @@ pub(crate) unsafe fn read_u16(p: *const u8, off: usize) -> u16 {
 pub(crate) unsafe fn read_u8(p: *const u8, off: usize) -> u8 {
     // SAFETY: caller's contract.
     unsafe { *p.add(off) }
-}
-
-/// Write a u32 to ring memory.
-///
-/// # Safety
-/// `p + off .. p + off + 4` must be writable user-owned ring memory.
-#[inline]
-pub(crate) unsafe fn write_u32(p: *mut u8, off: usize, v: u32) {
-    // SAFETY: caller's contract.
-    unsafe { std::ptr::write_unaligned(p.add(off) as *mut u32, v) }
 }
 
 #[cfg(test)]

@@ -144,6 +144,17 @@ impl<'r> Slot<'r> {
         true
     }
 
+    /// Overwrite data bytes `at .. at + bytes.len()`. False when out of range.
+    pub fn overwrite(&mut self, at: usize, bytes: &[u8]) -> bool {
+        if at.checked_add(bytes.len()).is_none_or(|end| end > self.pos.len) {
+            return false;
+        }
+        let p = &mut *self.pos;
+        // SAFETY: the range lies within the slot's data, in user-owned memory.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.base.add(p.start + at), bytes.len()) };
+        true
+    }
+
     /// Insert `bytes` at offset `at` of the data, moving the first `at` bytes
     /// back into the headroom (libpcap's VLAN re-insertion). False when
     /// `at > len` or there is no room.
@@ -162,6 +173,33 @@ impl<'r> Slot<'r> {
         p.start = new_start;
         p.len += bytes.len();
         true
+    }
+}
+
+/// A packet in ordinary memory with `headroom` free bytes in front, laid
+/// out like a ring frame: for code that processes slots without a ring
+/// (delivery tests, fuzzing of the delivery path).
+pub struct SlotBuf {
+    buf: Vec<u8>,
+    headroom: usize,
+    pos: SlotPos,
+}
+
+impl SlotBuf {
+    pub fn new(data: &[u8], headroom: usize) -> SlotBuf {
+        let mut buf = vec![0u8; headroom + data.len()];
+        buf[headroom..].copy_from_slice(data);
+        SlotBuf { buf, headroom, pos: SlotPos::default() }
+    }
+
+    /// A slot over the buffer's current contents.
+    pub fn slot(&mut self, meta: SlotMeta) -> Slot<'_> {
+        let len = self.buf.len() - self.headroom;
+        // SAFETY: the heap buffer is owned by self and borrowed mutably for
+        // the slot's lifetime; 0..headroom + len is exactly the buffer.
+        self.pos = unsafe { SlotPos::new(self.buf.as_mut_ptr(), self.headroom, len, 0) };
+        // SAFETY: as above.
+        unsafe { Slot::new(&mut self.pos, meta) }
     }
 }
 

@@ -10,6 +10,7 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::geometry::{RingGeometry, Version};
 use crate::sys::mmap::Mapping;
@@ -31,7 +32,7 @@ pub struct PacketSocket {
     fd: OwnedFd,
     kind: PacketKind,
     version: Option<Version>,
-    map: Option<Mapping>,
+    map: Option<Arc<Mapping>>,
     rx: Option<RingGeometry>,
     tx: Option<RingGeometry>,
     packets: AtomicU64,
@@ -132,7 +133,7 @@ impl PacketSocket {
         let len = self.rx.map_or(0, |g| g.size()) + self.tx.map_or(0, |g| g.size());
         match Mapping::shared(self.fd.as_fd(), len, true) {
             Ok(m) => {
-                self.map = Some(m);
+                self.map = Some(Arc::new(m));
                 Ok(())
             }
             Err(e) => {
@@ -177,9 +178,9 @@ impl PacketSocket {
         }
     }
 
-    /// Base of the RX ring in the mapping.
-    pub fn rx_base(&self) -> Option<*mut u8> {
-        Some(self.map.as_ref()?.base()).filter(|_| self.rx.is_some())
+    /// The RX ring, sharing ownership of the mapping.
+    pub fn rx_ring(&self) -> Option<super::RxRing> {
+        super::RxRing::mapped(self.map.clone()?, self.rx.as_ref()?)
     }
 
     /// Base of the TX ring in the mapping (right after the RX ring).
@@ -245,14 +246,6 @@ impl PacketSocket {
 impl AsFd for PacketSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
-    }
-}
-
-impl Drop for PacketSocket {
-    fn drop(&mut self) {
-        // Unmap before the descriptor closes (field order would too; this
-        // keeps the rule visible).
-        self.map = None;
     }
 }
 

@@ -1,0 +1,142 @@
+//! Reading packets from any handle: `pcap_dispatch`, `pcap_loop`,
+//! `pcap_next`, `pcap_next_ex`, `pcap_breakloop`.
+//!
+//! Pointer lifetimes: the header and data handed to a callback are valid
+//! during the callback; `pcap_next`/`pcap_next_ex` data (which points into
+//! the ring or the mapped file: no copy) and `pcap_next_ex`'s header are
+//! valid until the next read or `pcap_close` on the handle.
+
+use std::ffi::c_int;
+
+use super::handle::{not_activated, pcap_t, Engine};
+use super::types::{pcap_handler, pcap_pkthdr};
+use crate::error::{code, Error, Result};
+use crate::packet::{Next, PacketHeader, PacketSource};
+
+/// Borrow the handle's packet source and run `f` on it; map the result to
+/// libpcap's return convention (a honoured breakloop is -2 without touching
+/// the error buffer). A `pcap_close` from inside a callback takes effect
+/// here, after the read.
+fn with_source(p: *mut pcap_t, what: &str, f: impl FnOnce(&mut dyn PacketSource, &pcap_t) -> Result<c_int>) -> c_int {
+    // SAFETY: `p` is NULL or a handle pointer from this library.
+    let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
+    let (r, close) = {
+        let mut g = match h.engine(what) {
+            Ok(g) => g,
+            Err(e) => return h.fail(&e),
+        };
+        let r = match &mut *g {
+            Engine::Live(c) => f(&mut **c, h),
+            Engine::Inactive(_) => Err(not_activated()),
+            Engine::Dead => Err(Error::msg("Packets aren't available from a pcap_open_dead pcap_t")),
+        };
+        (r, g.close_requested())
+    };
+    if close {
+        // SAFETY: the guard is gone and nothing refers to the handle any more.
+        unsafe { pcap_t::close(p) };
+        drop(r);
+        return code::BREAK;
+    }
+    match r {
+        Ok(n) => n,
+        Err(e) if e.code == code::BREAK => code::BREAK,
+        Err(e) => h.fail(&e),
+    }
+}
+
+/// Adapt a C callback to the core's per-packet closure.
+fn c_callback(cb: unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8), user: *mut u8) -> impl FnMut(&PacketHeader, &[u8]) {
+    move |hdr: &PacketHeader, data: &[u8]| {
+        // SAFETY: the caller promised a valid pcap_handler; header and data
+        // are valid for the duration of the call.
+        unsafe { cb(user, hdr, data.as_ptr()) }
+    }
+}
+
+/// `pcap_dispatch(p, cnt, callback, user)`: process up to `cnt` packets
+/// (`cnt <= 0`: all that are ready); returns how many, 0 on a timeout (or, for
+/// a file, at its end), -1 on error, -2 after `pcap_breakloop`.
+#[no_mangle]
+pub extern "C" fn pcap_dispatch(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, user: *mut u8) -> c_int {
+    ffi!(code::ERROR, {
+        let Some(cb) = callback else {
+            return with_source(p, "pcap_dispatch", |_, _| Err(Error::msg("pcap_dispatch: the callback is NULL")));
+        };
+        with_source(p, "pcap_dispatch", |src, _| src.dispatch(cnt, &mut c_callback(cb, user)))
+    })
+}
+
+/// `pcap_loop(p, cnt, callback, user)`: process packets until `cnt` have
+/// been processed (forever when `cnt <= 0`), an error, `pcap_breakloop`, or
+/// the end of a file; returns 0, -1 or -2.
+#[no_mangle]
+pub extern "C" fn pcap_loop(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, user: *mut u8) -> c_int {
+    ffi!(code::ERROR, {
+        let Some(cb) = callback else {
+            return with_source(p, "pcap_loop", |_, _| Err(Error::msg("pcap_loop: the callback is NULL")));
+        };
+        with_source(p, "pcap_loop", |src, _| src.run_loop(cnt, &mut c_callback(cb, user)))
+    })
+}
+
+/// `pcap_next_ex(p, &hdr, &data)`: 1 with a packet, 0 on a live timeout,
+/// -2 at the end of a file or after `pcap_breakloop`, -1 on error. The
+/// header and data stay valid until the next read on the handle.
+#[no_mangle]
+pub unsafe extern "C" fn pcap_next_ex(p: *mut pcap_t, pkt_header: *mut *mut pcap_pkthdr, pkt_data: *mut *const u8) -> c_int {
+    ffi!(code::ERROR, {
+        if pkt_header.is_null() || pkt_data.is_null() {
+            return with_source(p, "pcap_next_ex", |_, _| Err(Error::msg("pcap_next_ex: NULL header or data pointer")));
+        }
+        with_source(p, "pcap_next_ex", |src, h| match src.next_packet()? {
+            Next::Packet(hdr, data) => {
+                // SAFETY: next_hdr is this handle's own storage; the out
+                // pointers were checked non-null and point to caller memory.
+                unsafe {
+                    *h.next_hdr.get() = hdr;
+                    *pkt_header = h.next_hdr.get();
+                    *pkt_data = data.as_ptr();
+                }
+                Ok(1)
+            }
+            Next::Timeout => Ok(0),
+            Next::Eof => Ok(code::BREAK),
+        })
+    })
+}
+
+/// `pcap_next(p, &hdr)`: the next packet's data with `*hdr` filled, or NULL
+/// (timeout, end of file, error — `pcap_geterr` tells which for errors).
+#[no_mangle]
+pub unsafe extern "C" fn pcap_next(p: *mut pcap_t, h: *mut pcap_pkthdr) -> *const u8 {
+    ffi!(std::ptr::null(), {
+        if h.is_null() {
+            with_source(p, "pcap_next", |_, _| Err(Error::msg("pcap_next: the header pointer is NULL")));
+            return std::ptr::null();
+        }
+        let mut out: *const u8 = std::ptr::null();
+        with_source(p, "pcap_next", |src, _| {
+            if let Next::Packet(hdr, data) = src.next_packet()? {
+                // SAFETY: `h` is non-null and points to the caller's header.
+                unsafe { *h = hdr };
+                out = data.as_ptr();
+            }
+            Ok(0)
+        });
+        out
+    })
+}
+
+/// `pcap_breakloop(p)`: make the current or next read on `p` return -2.
+/// Async-signal-safe and callable from any thread: an atomic store and one
+/// write to the handle's eventfd, which wakes a read blocked in poll.
+#[no_mangle]
+pub extern "C" fn pcap_breakloop(p: *mut pcap_t) {
+    ffi!((), {
+        // SAFETY: `p` is NULL or a handle pointer from this library.
+        if let Some(h) = unsafe { pcap_t::from_ptr(p) } {
+            h.breaker().request();
+        }
+    })
+}

@@ -1,0 +1,89 @@
+//! The `RINGCAP_*` environment knobs that give unmodified programs ringcap's
+//! extensions. Read once at `pcap_activate`; a malformed value fails
+//! activation with a message naming the variable and what it expected.
+
+use super::options::Options;
+use crate::error::{Error, Result};
+use crate::ring::Version;
+
+/// Apply every knob that is set to `opts`. `get` reads a variable (the
+/// process environment in production, a map in tests).
+pub fn apply(opts: &mut Options, get: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+    if let Some(v) = get("RINGCAP_TPACKET_VERSION") {
+        let n = v.trim().parse::<i32>().ok().and_then(Version::from_number);
+        opts.tpacket_version = Some(n.ok_or_else(|| bad("RINGCAP_TPACKET_VERSION", "1, 2 or 3", &v))?);
+    }
+    if let Some(v) = get("RINGCAP_RING") {
+        let (bs, bn, fs) = parse_ring(&v).ok_or_else(|| bad("RINGCAP_RING", "<block_size>x<block_count>[/<frame_size>]", &v))?;
+        opts.ring.block_size = bs;
+        opts.ring.block_nr = bn;
+        opts.ring.frame_size = fs;
+    }
+    if let Some(v) = get("RINGCAP_BLOCK_TIMEOUT_MS") {
+        let ms = v.trim().parse::<u32>().map_err(|_| bad("RINGCAP_BLOCK_TIMEOUT_MS", "a number of milliseconds", &v))?;
+        opts.ring.block_timeout_ms = Some(ms);
+    }
+    Ok(())
+}
+
+/// The process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn bad(var: &str, expected: &str, got: &str) -> Error {
+    Error::msg(format!("{var}: expected {expected}, got '{got}'"))
+}
+
+/// A size with an optional k/m suffix (KiB, MiB).
+pub fn parse_size(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let (num, mul) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1024),
+        (i, 'm' | 'M') => (&s[..i], 1024 * 1024),
+        _ => (s, 1),
+    };
+    num.parse::<u32>().ok()?.checked_mul(mul)
+}
+
+fn parse_ring(s: &str) -> Option<(u32, u32, u32)> {
+    let (geom, frame) = match s.split_once('/') {
+        Some((g, f)) => (g, parse_size(f)?),
+        None => (s, 0),
+    };
+    let (bs, bn) = geom.split_once(['x', 'X'])?;
+    let (bs, bn) = (parse_size(bs)?, bn.trim().parse::<u32>().ok()?);
+    (bs > 0 && bn > 0).then_some((bs, bn, frame))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Options> {
+        let mut o = Options::new("eth0");
+        let map: Vec<(String, String)> = vars.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        apply(&mut o, &|n| map.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))?;
+        Ok(o)
+    }
+
+    #[test]
+    fn knobs_parse() {
+        let o = with(&[("RINGCAP_TPACKET_VERSION", "2"), ("RINGCAP_RING", "1Mx16/2048"), ("RINGCAP_BLOCK_TIMEOUT_MS", "5")]).unwrap();
+        assert_eq!(o.tpacket_version, Some(Version::V2));
+        assert_eq!((o.ring.block_size, o.ring.block_nr, o.ring.frame_size), (1 << 20, 16, 2048));
+        assert_eq!(o.ring.block_timeout_ms, Some(5));
+        let o = with(&[("RINGCAP_RING", "262144x8")]).unwrap();
+        assert_eq!((o.ring.block_size, o.ring.block_nr, o.ring.frame_size), (262144, 8, 0));
+    }
+
+    #[test]
+    fn malformed_knobs_name_the_variable() {
+        let e = with(&[("RINGCAP_TPACKET_VERSION", "4")]).unwrap_err();
+        assert_eq!(e.message, "RINGCAP_TPACKET_VERSION: expected 1, 2 or 3, got '4'");
+        let e = with(&[("RINGCAP_RING", "big")]).unwrap_err();
+        assert!(e.message.starts_with("RINGCAP_RING: expected <block_size>x<block_count>"), "{}", e.message);
+        assert!(with(&[("RINGCAP_RING", "0x4")]).is_err());
+        assert!(with(&[("RINGCAP_BLOCK_TIMEOUT_MS", "-1")]).is_err());
+    }
+}

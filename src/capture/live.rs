@@ -1,0 +1,405 @@
+//! `LiveCapture`: an activated live handle — the socket, its receive ring,
+//! the delivery rules — and libpcap's reading semantics over it
+//! (`pcap_dispatch`, `pcap_loop`, `pcap_next_ex`), waiting, non-blocking
+//! mode, direction, link-type switching and statistics.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::deliver::{Delivery, Direction};
+use super::linktype::vlan_offset;
+use crate::dlt;
+use crate::error::{Error, Result};
+use crate::packet::{break_error, Breaker, Next, PacketHeader, PacketSource};
+use crate::ring::{PacketSocket, RingGeometry, RxRing, SlotMeta};
+use crate::sys::{netdev, poll};
+
+/// What the C handle shell may touch while a read loop owns the capture
+/// (statistics from a signal handler, the descriptor): all behind `&self`.
+#[derive(Debug)]
+pub struct LiveShared {
+    pub sock: PacketSocket,
+    pub device: String,
+    promisc: bool,
+    /// rx_missed_errors + rx_fifo_errors at the last look, and the sum of
+    /// their increases since activation (promiscuous captures only).
+    sysfs_last: AtomicI64,
+    ifdrop: AtomicU64,
+}
+
+/// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub recv: u32,
+    pub drop: u32,
+    pub ifdrop: u32,
+}
+
+impl LiveShared {
+    pub fn new(sock: PacketSocket, device: &str, promisc: bool) -> LiveShared {
+        let base = if promisc { sysfs_drops(device) } else { 0 };
+        LiveShared { sock, device: device.to_string(), promisc, sysfs_last: AtomicI64::new(base), ifdrop: AtomicU64::new(0) }
+    }
+
+    /// `pcap_stats`: packets that passed the kernel filter (drops included)
+    /// and ring drops, cumulative since activation; interface drops in
+    /// promiscuous mode.
+    pub fn pcap_stats(&self) -> Result<Stats> {
+        if self.promisc {
+            let now = sysfs_drops(&self.device);
+            let before = self.sysfs_last.swap(now, Ordering::Relaxed);
+            self.ifdrop.fetch_add(now.wrapping_sub(before) as u64, Ordering::Relaxed);
+        }
+        let k = self.sock.stats().map_err(|e| Error::os("failed to get statistics from socket", &e))?;
+        Ok(Stats { recv: k.packets as u32, drop: k.drops as u32, ifdrop: self.ifdrop.load(Ordering::Relaxed) as u32 })
+    }
+}
+
+/// rx_missed_errors + rx_fifo_errors from sysfs (0 where unreadable).
+fn sysfs_drops(device: &str) -> i64 {
+    let read = |stat: &str| {
+        std::fs::read_to_string(format!("/sys/class/net/{device}/statistics/{stat}"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    read("rx_missed_errors") + read("rx_fifo_errors")
+}
+
+/// ringcap's own counters (`ringcap_stats_ex`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub polls: u64,
+    pub wakeups: u64,
+    pub userland_rejected: u64,
+    /// Frames (V1/V2) or blocks (V3) handed back, and packets read.
+    pub units_consumed: u64,
+    pub packets_read: u64,
+}
+
+#[derive(Debug)]
+pub struct LiveCapture {
+    pub(super) shared: Arc<LiveShared>,
+    pub(super) rx: RxRing,
+    pub(super) d: Delivery,
+    pub(super) ifindex: i32,
+    pub(super) dlt_list: Vec<i32>,
+    pub(super) timeout_ms: i32,
+    pub(super) nonblock: bool,
+    pub(super) netdown: bool,
+    pub(super) breaker: Arc<Breaker>,
+    pub(super) geometry: RingGeometry,
+    pub(super) vlan_ancillary: bool,
+    /// Busy-poll budget before sleeping in poll (0: none).
+    pub(super) spin_ns: u64,
+    pub(super) polls: u64,
+    pub(super) wakeups: u64,
+}
+
+/// How a wait ended.
+enum Woke {
+    /// The ring may have something (poll said readable, or the spin saw it).
+    Ready,
+    /// The timeout passed (or, non-blocking, nothing was waiting).
+    Timeout,
+}
+
+impl LiveCapture {
+    pub fn shared(&self) -> &Arc<LiveShared> {
+        &self.shared
+    }
+
+    pub fn fd(&self) -> i32 {
+        self.shared.sock.raw_fd()
+    }
+
+    pub fn linktype(&self) -> i32 {
+        self.d.linktype
+    }
+
+    pub fn snapshot(&self) -> u32 {
+        self.d.snapshot
+    }
+
+    pub fn geometry(&self) -> RingGeometry {
+        self.geometry
+    }
+
+    pub fn vlan_ancillary(&self) -> bool {
+        self.vlan_ancillary
+    }
+
+    pub fn ifindex(&self) -> i32 {
+        self.ifindex
+    }
+
+    pub fn is_cooked(&self) -> bool {
+        self.d.cooked
+    }
+
+    /// The DLTs `pcap_set_datalink` accepts (empty: only the current one).
+    pub fn dlt_list(&self) -> &[i32] {
+        &self.dlt_list
+    }
+
+    /// Metadata of the packet delivered last.
+    pub fn last_meta(&self) -> SlotMeta {
+        self.d.last_meta
+    }
+
+    pub fn counters(&self) -> Counters {
+        let (units, packets) = self.rx.consumed();
+        Counters {
+            polls: self.polls,
+            wakeups: self.wakeups,
+            userland_rejected: self.d.rejected,
+            units_consumed: units,
+            packets_read: packets,
+        }
+    }
+
+    /// `pcap_set_datalink` for a DLT in the device's list.
+    pub fn set_datalink(&mut self, dlt: i32) {
+        self.d.linktype = dlt;
+        self.d.vlan_offset = vlan_offset(dlt);
+    }
+
+    pub fn nonblock(&self) -> bool {
+        self.nonblock
+    }
+
+    /// `pcap_setnonblock` after activation.
+    pub fn set_nonblock(&mut self, on: bool) -> Result<()> {
+        self.shared.sock.set_nonblocking(on).map_err(|e| Error::os("F_SETFL", &e))?;
+        self.nonblock = on;
+        Ok(())
+    }
+
+    /// `pcap_setdirection`. Inbound-only captures ask the kernel not to
+    /// clone outgoing packets to the socket at all (PACKET_IGNORE_OUTGOING);
+    /// the userland check stays for kernels without it and for `lo`.
+    pub fn set_direction(&mut self, dir: Direction) -> Result<()> {
+        let ignore = (dir == Direction::In) as i32;
+        match self.shared.sock.set_int(libc::SOL_PACKET, libc::PACKET_IGNORE_OUTGOING, ignore) {
+            Ok(()) => {}
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOPROTOOPT) | Some(libc::EINVAL)) => {}
+            Err(e) => return Err(Error::os("setsockopt (PACKET_IGNORE_OUTGOING)", &e)),
+        }
+        self.d.direction = dir;
+        Ok(())
+    }
+
+    fn poll_timeout(&self) -> i32 {
+        if self.nonblock {
+            0
+        } else if self.timeout_ms > 0 {
+            self.timeout_ms
+        } else {
+            -1
+        }
+    }
+
+    /// Wait until the ring may hold a packet, the timeout passes, a
+    /// breakloop arrives, or the socket reports an error (libpcap's
+    /// pcap_wait_for_frames_mmap, with the pcap timeout honoured for every
+    /// TPACKET version).
+    fn wait(&mut self) -> Result<Woke> {
+        if self.spin_ns > 0 && !self.nonblock {
+            let deadline = poll::monotonic_ns() + self.spin_ns;
+            while poll::monotonic_ns() < deadline {
+                if self.rx.ready() {
+                    return Ok(Woke::Ready);
+                }
+                if self.breaker.pending() {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        let (shared, breaker) = (self.shared.clone(), self.breaker.clone());
+        let sock = &shared.sock;
+        let bell = breaker.doorbell().map(std::os::fd::AsFd::as_fd);
+        let started = poll::monotonic_ns();
+        loop {
+            let user_timeout = self.poll_timeout();
+            // While the device is down, look again every millisecond.
+            let timeout = if self.netdown && user_timeout != 0 { 1 } else { user_timeout };
+            self.polls += 1;
+            let (rs, rb) = match poll::poll2(std::os::fd::AsFd::as_fd(sock), poll::POLLIN, bell, timeout) {
+                Ok(r) => r,
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => {
+                    if self.breaker.take() {
+                        return Err(break_error());
+                    }
+                    continue;
+                }
+                Err(e) => return Err(Error::os("can't poll on packet socket", &e)),
+            };
+            if rs.invalid() {
+                return Err(Error::msg("Invalid polling request on packet socket"));
+            }
+            if rs.hangup() {
+                return Err(Error::msg("Hangup on packet socket"));
+            }
+            if rs.error() {
+                let err = sock.take_error().unwrap_or_else(|e| e.raw_os_error().unwrap_or(0));
+                match err {
+                    libc::ENETDOWN => self.netdown = true,
+                    0 => return Err(Error::msg("Error condition on packet socket: Reported error was 0")),
+                    e => {
+                        return Err(Error::os("Error condition on packet socket", &std::io::Error::from_raw_os_error(e)))
+                    }
+                }
+            }
+            if rb.readable() {
+                if self.breaker.take() {
+                    return Err(break_error());
+                }
+                // A ring whose request was already honoured: silence it.
+                if let Some(d) = self.breaker.doorbell() {
+                    d.drain();
+                }
+            }
+            if self.netdown {
+                self.check_device()?;
+            }
+            if rs.readable() {
+                self.wakeups += 1;
+                return Ok(Woke::Ready);
+            }
+            if user_timeout == 0 {
+                return Ok(Woke::Timeout);
+            }
+            let timed_out = !rs.any() && !rb.any();
+            if user_timeout > 0 {
+                let elapsed_ms = (poll::monotonic_ns() - started) / 1_000_000;
+                if (timed_out && !self.netdown) || elapsed_ms >= user_timeout as u64 {
+                    return Ok(Woke::Timeout);
+                }
+            }
+        }
+    }
+
+    /// After ENETDOWN: has the device gone, or come back up?
+    fn check_device(&mut self) -> Result<()> {
+        if self.ifindex > 0 {
+            let bound = self.shared.sock.bound_ifindex().map_err(|e| Error::os("getsockname failed", &e))?;
+            if bound == -1 {
+                return Err(Error::msg("The interface disappeared"));
+            }
+            let fd = crate::sys::socket::ioctl_socket().map_err(|e| Error::os("socket", &e))?;
+            match netdev::flags(std::os::fd::AsFd::as_fd(&fd), &self.shared.device) {
+                Ok(f) if f & libc::IFF_UP as u32 != 0 => self.netdown = false,
+                Ok(_) => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENXIO) | Some(libc::ENODEV)) => {
+                    return Err(Error::msg("The interface disappeared"))
+                }
+                Err(e) => return Err(Error::os(format!("{}: Can't get flags", self.shared.device), &e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Deliver ready packets, at most `max`; stops early on a breakloop.
+    /// A breakloop is honoured before each packet and after the last one
+    /// (so one requested from the last callback still ends the loop, as in
+    /// libpcap).
+    fn drain_ready(&mut self, max: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+        let mut pkts = 0;
+        while pkts < max {
+            if self.breaker.take() {
+                return Err(break_error());
+            }
+            let consumed = self.rx.consumed().0;
+            let Some(mut slot) = self.rx.next()? else { break };
+            if let Some(h) = self.d.deliver(&mut slot, consumed)? {
+                cb(&h, &slot.data()[..h.caplen as usize]);
+                pkts += 1;
+            }
+        }
+        if self.breaker.take() {
+            return Err(break_error());
+        }
+        Ok(pkts)
+    }
+}
+
+impl PacketSource for LiveCapture {
+    fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+        let max = if cnt <= 0 { i32::MAX } else { cnt };
+        loop {
+            if !self.rx.ready() {
+                match self.wait() {
+                    Ok(Woke::Ready) => {}
+                    Ok(Woke::Timeout) => return Ok(0),
+                    Err(e) => {
+                        self.rx.release_pending();
+                        return Err(e);
+                    }
+                }
+            }
+            let n = self.drain_ready(max, cb);
+            self.rx.release_pending();
+            let n = n?;
+            // With no timeout (block forever), only return with a packet.
+            if n == 0 && self.timeout_ms == 0 && !self.nonblock {
+                continue;
+            }
+            return Ok(n);
+        }
+    }
+
+    fn next_packet(&mut self) -> Result<Next<'_>> {
+        loop {
+            if self.breaker.take() {
+                return Err(break_error());
+            }
+            let consumed = self.rx.consumed().0;
+            let delivered = match self.rx.next()? {
+                Some(mut slot) => self.d.deliver(&mut slot, consumed)?,
+                None => {
+                    match self.wait()? {
+                        Woke::Ready => continue,
+                        Woke::Timeout if self.timeout_ms == 0 && !self.nonblock => continue,
+                        Woke::Timeout => return Ok(Next::Timeout),
+                    }
+                }
+            };
+            if let Some(h) = delivered {
+                return Ok(Next::Packet(h, &self.rx.current()[..h.caplen as usize]));
+            }
+        }
+    }
+
+    fn zero_means_end(&self) -> bool {
+        false
+    }
+}
+
+impl LiveCapture {
+    /// DLT of the device as `pcap_list_datalinks` reports it.
+    pub fn datalinks(&self) -> Vec<i32> {
+        if self.dlt_list.is_empty() {
+            vec![self.d.linktype]
+        } else {
+            self.dlt_list.clone()
+        }
+    }
+
+    /// Whether `dlt` is selectable with `pcap_set_datalink`.
+    pub fn supports_datalink(&self, dlt: i32) -> bool {
+        self.dlt_list.contains(&dlt) || dlt == self.d.linktype
+    }
+
+    /// A DLT_DOCSIS selection keeps Ethernet framing (libpcap only relabels).
+    pub fn is_relabel_only(&self, dlt: i32) -> bool {
+        self.dlt_list.len() == 2 && self.dlt_list[0] == dlt::DLT_EN10MB && dlt == 143
+    }
+}
+
+impl LiveCapture {
+    /// Whether the device went down (and the capture is waiting for it).
+    pub fn netdown(&self) -> bool {
+        self.netdown
+    }
+}

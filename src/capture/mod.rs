@@ -1,0 +1,17 @@
+//! Live capture: the behaviour of an activated live handle on top of the ring
+//! engine — options, activation (libpcap's open sequence), delivery rules,
+//! waiting and reading, statistics, and device discovery.
+
+pub mod activate;
+pub mod deliver;
+pub mod devices;
+pub mod env;
+pub mod linktype;
+pub mod live;
+pub mod options;
+pub mod tstamp;
+
+pub use activate::{activate, normalize_snaplen, Activated};
+pub use deliver::Direction;
+pub use live::{Counters, LiveCapture, LiveShared, Stats};
+pub use options::{Options, RingOverride};
