@@ -27,9 +27,11 @@ pub(crate) use ffi;
 
 pub mod cstr;
 pub mod devices;
+pub mod dump;
 pub mod handle;
 pub mod live;
 pub mod names;
 pub mod props;
 pub mod read;
+pub mod savefile;
 pub mod types;

@@ -228,7 +228,7 @@ mod tests {
 
     fn read_all(path: &std::path::Path, precision: u32) -> Vec<(PacketHeader, Vec<u8>)> {
         let f = CFile::open(path.to_str().unwrap().as_bytes(), "rb").unwrap();
-        let mut o = Offline::open(Source::file(f).unwrap(), precision).unwrap();
+        let mut o = Offline::open(Source::file(f), precision).unwrap();
         let mut v = Vec::new();
         while let Next::Packet(h, d) = o.next_packet().unwrap() {
             v.push((h, d.to_vec()));

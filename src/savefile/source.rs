@@ -123,18 +123,15 @@ impl Source {
         Source { kind: Kind::Stream { reader, buf: Vec::new(), _mapped: None }, pos: 0 }
     }
 
-    /// A file opened by name: mapped when it is a regular file (reading from
-    /// the stream's current position, which for a fresh `fopen` is 0), read
-    /// as a stream otherwise.
-    pub fn file(file: CFile) -> io::Result<Source> {
-        let map = match file.as_fd() {
-            Some(fd) => FileMap::open(fd)?,
-            None => None,
-        };
-        if let Some(map) = map {
-            return Ok(Source { kind: Kind::Mapped { map, file: Some(file) }, pos: 0 });
+    /// A file just opened by name: mapped when it is a regular file that can
+    /// be mapped, read as a stream otherwise (pipes, devices, and files the
+    /// kernel will not map).
+    pub fn file(file: CFile) -> Source {
+        let map = file.as_fd().and_then(|fd| FileMap::open(fd).ok().flatten());
+        match map {
+            Some(map) => Source { kind: Kind::Mapped { map, file: Some(file) }, pos: 0 },
+            None => Source::stream(Box::new(file)),
         }
-        Ok(Source::stream(Box::new(file)))
     }
 
     /// Whether packets are slices of a mapping or of memory (no copy).
@@ -303,7 +300,7 @@ mod tests {
         let p = std::env::temp_dir().join(format!("ringcap-source-{}", std::process::id()));
         std::fs::write(&p, b"abcdefgh").unwrap();
         let f = CFile::open(p.to_str().unwrap().as_bytes(), "rb").unwrap();
-        let mut s = Source::file(f).unwrap();
+        let mut s = Source::file(f);
         assert!(s.is_mapped());
         assert!(s.fileno() >= 0);
         let Taken::Full(a) = s.take(3).unwrap() else { panic!() };
