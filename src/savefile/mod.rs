@@ -80,8 +80,9 @@ pub(crate) struct ByteOrder {
 
 impl ByteOrder {
     /// The caller guarantees `b` holds the bytes (fixed-size spans).
+    #[inline]
     pub fn u16(self, b: &[u8], at: usize) -> u16 {
-        let v = u16::from_ne_bytes([b[at], b[at + 1]]);
+        let v = u16::from_ne_bytes(b[at..at + 2].try_into().expect("2 bytes"));
         if self.swapped {
             v.swap_bytes()
         } else {
@@ -89,8 +90,9 @@ impl ByteOrder {
         }
     }
 
+    #[inline]
     pub fn u32(self, b: &[u8], at: usize) -> u32 {
-        let v = u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        let v = u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes"));
         if self.swapped {
             v.swap_bytes()
         } else {
@@ -98,10 +100,9 @@ impl ByteOrder {
         }
     }
 
+    #[inline]
     pub fn u64(self, b: &[u8], at: usize) -> u64 {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&b[at..at + 8]);
-        let v = u64::from_ne_bytes(a);
+        let v = u64::from_ne_bytes(b[at..at + 8].try_into().expect("8 bytes"));
         if self.swapped {
             v.swap_bytes()
         } else {

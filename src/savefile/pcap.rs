@@ -57,6 +57,8 @@ pub struct PcapReader {
     scale: Scale,
     linktype: i32,
     snapshot: i32,
+    /// Records up to this caplen need no special handling.
+    fast_caplen: u32,
 }
 
 fn is_pcap_magic(m: u32) -> bool {
@@ -127,23 +129,14 @@ impl PcapReader {
             version_minor: minor,
             precision,
         };
-        Ok(Some((PcapReader { order, header_len, lengths, scale, linktype, snapshot }, info)))
+        let fast_caplen = (snapshot as u32).min(dlt::max_snaplen(linktype));
+        Ok(Some((PcapReader { order, header_len, lengths, scale, linktype, snapshot, fast_caplen }, info)))
     }
 
-    /// The next record: its header and where its bytes are, or `None` at the
-    /// end of the file.
-    pub fn next(&mut self, src: &mut Source) -> Result<Option<(PacketHeader, Span)>> {
-        let hs = match src.take(self.header_len).map_err(read_error)? {
-            Taken::Full(s) => s,
-            Taken::Short(0) => return Ok(None),
-            Taken::Short(k) => {
-                return Err(Error::msg(format!(
-                    "truncated dump file; tried to read {} header bytes, only got {k}",
-                    self.header_len
-                )))
-            }
-        };
-        let b = src.get(hs);
+    /// A record header's fields as libpcap delivers them: timestamp scaled,
+    /// lengths in order (caplen not yet checked).
+    #[inline]
+    fn decode(&self, b: &[u8]) -> PacketHeader {
         let o = self.order;
         // The on-disk fields are 32-bit signed seconds and fraction.
         let tv_sec = o.u32(b, 0) as i32 as i64;
@@ -157,6 +150,41 @@ impl PcapReader {
         if self.lengths == Lengths::Swapped || (self.lengths == Lengths::MaybeSwapped && caplen > len) {
             std::mem::swap(&mut caplen, &mut len);
         }
+        PacketHeader { ts: Timeval { tv_sec: tv_sec as libc::time_t, tv_usec: tv_frac as libc::suseconds_t }, caplen, len }
+    }
+
+    /// The next record: its header and where its bytes are, or `None` at the
+    /// end of the file.
+    #[inline]
+    pub fn next(&mut self, src: &mut Source) -> Result<Option<(PacketHeader, Span)>> {
+        // The common case, decoded in place: a whole record within the
+        // snapshot length, in a mapping.
+        if let Some(b) = src.unread() {
+            if b.len() >= self.header_len {
+                let h = self.decode(b);
+                if h.caplen <= self.fast_caplen && b.len() - self.header_len >= h.caplen as usize {
+                    src.consume(self.header_len);
+                    return Ok(Some((h, src.consume(h.caplen as usize))));
+                }
+            }
+        }
+        self.next_checked(src)
+    }
+
+    /// `next` for everything else, with libpcap's reading and its errors.
+    fn next_checked(&mut self, src: &mut Source) -> Result<Option<(PacketHeader, Span)>> {
+        let hs = match src.take(self.header_len).map_err(read_error)? {
+            Taken::Full(s) => s,
+            Taken::Short(0) => return Ok(None),
+            Taken::Short(k) => {
+                return Err(Error::msg(format!(
+                    "truncated dump file; tried to read {} header bytes, only got {k}",
+                    self.header_len
+                )))
+            }
+        };
+        let mut hdr = self.decode(src.get(hs));
+        let caplen = hdr.caplen;
         let max = dlt::max_snaplen(self.linktype);
         let snapshot = self.snapshot as u32;
         if caplen > max {
@@ -186,7 +214,7 @@ impl PcapReader {
                     snapshot as usize + skipped
                 )));
             }
-            caplen = snapshot;
+            hdr.caplen = snapshot;
             data
         } else {
             match src.take(caplen as usize).map_err(read_error)? {
@@ -198,7 +226,6 @@ impl PcapReader {
                 }
             }
         };
-        let hdr = PacketHeader { ts: Timeval { tv_sec: tv_sec as libc::time_t, tv_usec: tv_frac as libc::suseconds_t }, caplen, len };
         Ok(Some((hdr, data)))
     }
 }

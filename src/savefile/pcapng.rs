@@ -191,7 +191,31 @@ impl NgReader {
     }
 
     /// Read one whole block; `None` at a clean end of file.
+    #[inline]
     fn read_block(&self, src: &mut Source) -> Result<Option<Block>> {
+        // The common case, in place: a whole, well-formed block in a mapping
+        // (exactly the blocks the checked path below accepts).
+        if let Some(b) = src.unread() {
+            if b.len() >= BLOCK_HEADER_LEN {
+                let (kind, total) = (self.order.u32(b, 0), self.order.u32(b, 4));
+                let t = total as usize;
+                if total >= (BLOCK_HEADER_LEN + BLOCK_TRAILER_LEN) as u32
+                    && total % 4 == 0
+                    && total <= self.max_blocksize
+                    && b.len() >= t
+                    && self.order.u32(b, t - BLOCK_TRAILER_LEN) == total
+                {
+                    src.consume(BLOCK_HEADER_LEN);
+                    let rest = src.consume(t - BLOCK_HEADER_LEN);
+                    return Ok(Some(Block { kind, body: rest.sub(0, t - BLOCK_HEADER_LEN - BLOCK_TRAILER_LEN) }));
+                }
+            }
+        }
+        self.read_block_checked(src)
+    }
+
+    /// `read_block` with libpcap's reading and its errors.
+    fn read_block_checked(&self, src: &mut Source) -> Result<Option<Block>> {
         let h = match src.take(BLOCK_HEADER_LEN).map_err(read_error)? {
             Taken::Full(s) => s,
             Taken::Short(0) => return Ok(None),

@@ -56,6 +56,21 @@ impl FileMap {
         }
     }
 
+    /// Ask the CPU to start loading the cache lines of bytes `[from, to)`
+    /// (clipped to the mapping). Reading a mapped file record by record
+    /// touches one cold line per record; a stream of prefetches a little
+    /// ahead of the reader hides that latency, which otherwise costs more
+    /// than the kernel's copy in `read(2)`. A hint: it never faults.
+    pub fn prefetch(&self, from: usize, to: usize) {
+        let Some(m) = &self.map else { return };
+        let to = to.min(m.len());
+        let mut at = from & !63;
+        while at < to {
+            prefetch_line(m.base().wrapping_add(at));
+            at += 64;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.map.as_ref().map_or(0, |m| m.len())
     }
@@ -79,6 +94,16 @@ impl FileMap {
         Ok(true)
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+fn prefetch_line(p: *const u8) {
+    // SAFETY: a prefetch is a hint; it never faults or reads into Rust
+    // values, whatever the address.
+    unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch_line(_p: *const u8) {}
 
 #[cfg(test)]
 mod tests {
