@@ -45,6 +45,8 @@ pub struct Offline {
     /// Record headers may need libpcap's USB length fix.
     fix_header: bool,
     scratch: Vec<u8>,
+    /// The current record's header and bytes.
+    hdr: PacketHeader,
     cur: Current,
     filter: Option<Filter>,
     breaker: Arc<Breaker>,
@@ -84,6 +86,7 @@ impl Offline {
             swap_copy: info.swapped && fixup::swaps_pseudo_header(info.linktype),
             fix_header: fixup::fixes_header(info.linktype),
             scratch: Vec::new(),
+            hdr: PacketHeader::default(),
             cur: Current::Scratch,
             filter: None,
             breaker: Arc::new(Breaker::new()),
@@ -125,30 +128,34 @@ impl Offline {
         self.src.fileno()
     }
 
-    /// The next record, post-processed as libpcap does; `None` at the end.
-    fn read(&mut self) -> Result<Option<PacketHeader>> {
+    /// Read the next record into `hdr`/`cur`, post-processed as libpcap
+    /// does; false at the end of the file.
+    #[inline]
+    fn read(&mut self) -> Result<bool> {
         let next = match &mut self.format {
-            Format::Pcap(r) => r.next(&mut self.src)?,
-            Format::Ng(r) => r.next(&mut self.src)?,
+            Format::Pcap(r) => r.next(&mut self.src, &mut self.hdr)?,
+            Format::Ng(r) => r.next(&mut self.src, &mut self.hdr)?,
         };
-        let Some((mut h, span)) = next else { return Ok(None) };
+        let Some(span) = next else { return Ok(false) };
         self.cur = Current::Source(span);
         if self.swap_copy {
             self.scratch.clear();
             self.scratch.extend_from_slice(self.src.get(span));
-            fixup::swap_pseudo_header(self.info.linktype, h.len, &mut self.scratch);
+            fixup::swap_pseudo_header(self.info.linktype, self.hdr.len, &mut self.scratch);
             self.cur = Current::Scratch;
         }
         if self.fix_header {
-            fixup::fix_header(self.info.linktype, &mut h, current(&self.src, &self.scratch, self.cur));
+            fixup::fix_header(self.info.linktype, &mut self.hdr, current(&self.src, &self.scratch, self.cur));
         }
-        Ok(Some(h))
+        Ok(true)
     }
 
-    fn passes(&mut self, h: &PacketHeader) -> bool {
+    /// Whether the current record passes the filter.
+    #[inline]
+    fn passes(&mut self) -> bool {
         match &mut self.filter {
             None => true,
-            Some(f) => f(current(&self.src, &self.scratch, self.cur), h.len),
+            Some(f) => f(current(&self.src, &self.scratch, self.cur), self.hdr.len),
         }
     }
 }
@@ -167,9 +174,11 @@ impl PacketSource for Offline {
                 }
                 return Ok(n);
             }
-            let Some(h) = self.read()? else { break };
-            if self.passes(&h) {
-                cb(&h, current(&self.src, &self.scratch, self.cur));
+            if !self.read()? {
+                break;
+            }
+            if self.passes() {
+                cb(&self.hdr, current(&self.src, &self.scratch, self.cur));
                 n += 1;
                 if n >= cnt {
                     break;
@@ -184,9 +193,11 @@ impl PacketSource for Offline {
             return Err(break_error());
         }
         loop {
-            let Some(h) = self.read()? else { return Ok(Next::Eof) };
-            if self.passes(&h) {
-                return Ok(Next::Packet(h, current(&self.src, &self.scratch, self.cur)));
+            if !self.read()? {
+                return Ok(Next::Eof);
+            }
+            if self.passes() {
+                return Ok(Next::Packet(self.hdr, current(&self.src, &self.scratch, self.cur)));
             }
         }
     }

@@ -133,10 +133,11 @@ impl PcapReader {
         Ok(Some((PcapReader { order, header_len, lengths, scale, linktype, snapshot, fast_caplen }, info)))
     }
 
-    /// A record header's fields as libpcap delivers them: timestamp scaled,
-    /// lengths in order (caplen not yet checked).
-    #[inline]
-    fn decode(&self, b: &[u8]) -> PacketHeader {
+    /// A record header's fields as libpcap delivers them, written into `h`
+    /// (in place: the header is not moved around per record): timestamp
+    /// scaled, lengths in order, caplen not yet checked.
+    #[inline(always)]
+    fn decode(&self, b: &[u8], h: &mut PacketHeader) {
         let o = self.order;
         // The on-disk fields are 32-bit signed seconds and fraction.
         let tv_sec = o.u32(b, 0) as i32 as i64;
@@ -150,29 +151,31 @@ impl PcapReader {
         if self.lengths == Lengths::Swapped || (self.lengths == Lengths::MaybeSwapped && caplen > len) {
             std::mem::swap(&mut caplen, &mut len);
         }
-        PacketHeader { ts: Timeval { tv_sec: tv_sec as libc::time_t, tv_usec: tv_frac as libc::suseconds_t }, caplen, len }
+        h.ts = Timeval { tv_sec: tv_sec as libc::time_t, tv_usec: tv_frac as libc::suseconds_t };
+        h.caplen = caplen;
+        h.len = len;
     }
 
-    /// The next record: its header and where its bytes are, or `None` at the
-    /// end of the file.
+    /// The next record: its header into `h` and where its bytes are, or
+    /// `None` at the end of the file.
     #[inline]
-    pub fn next(&mut self, src: &mut Source) -> Result<Option<(PacketHeader, Span)>> {
+    pub fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
         // The common case, decoded in place: a whole record within the
         // snapshot length, in a mapping.
         if let Some(b) = src.unread() {
             if b.len() >= self.header_len {
-                let h = self.decode(b);
+                self.decode(b, h);
                 if h.caplen <= self.fast_caplen && b.len() - self.header_len >= h.caplen as usize {
                     src.consume(self.header_len);
-                    return Ok(Some((h, src.consume(h.caplen as usize))));
+                    return Ok(Some(src.consume(h.caplen as usize)));
                 }
             }
         }
-        self.next_checked(src)
+        self.next_checked(src, h)
     }
 
     /// `next` for everything else, with libpcap's reading and its errors.
-    fn next_checked(&mut self, src: &mut Source) -> Result<Option<(PacketHeader, Span)>> {
+    fn next_checked(&mut self, src: &mut Source, hdr: &mut PacketHeader) -> Result<Option<Span>> {
         let hs = match src.take(self.header_len).map_err(read_error)? {
             Taken::Full(s) => s,
             Taken::Short(0) => return Ok(None),
@@ -183,7 +186,7 @@ impl PcapReader {
                 )))
             }
         };
-        let mut hdr = self.decode(src.get(hs));
+        self.decode(src.get(hs), hdr);
         let caplen = hdr.caplen;
         let max = dlt::max_snaplen(self.linktype);
         let snapshot = self.snapshot as u32;
@@ -226,7 +229,7 @@ impl PcapReader {
                 }
             }
         };
-        Ok(Some((hdr, data)))
+        Ok(Some(data))
     }
 }
 
@@ -268,7 +271,8 @@ pub(crate) mod tests {
     fn all(bytes: Vec<u8>, precision: u32) -> Result<Vec<(PacketHeader, Vec<u8>)>> {
         let (mut r, _, mut src) = open(bytes, precision)?;
         let mut out = Vec::new();
-        while let Some((h, s)) = r.next(&mut src)? {
+        let mut h = PacketHeader::default();
+        while let Some(s) = r.next(&mut src, &mut h)? {
             out.push((h, src.get(s).to_vec()));
         }
         Ok(out)

@@ -331,9 +331,10 @@ impl NgReader {
         Ok(Interface { tsresol, tsoffset, scale })
     }
 
-    /// The next packet: its header and where its bytes are, or `None` at
-    /// the end of the file.
-    pub fn next(&mut self, src: &mut Source) -> Result<Option<(PacketHeader, Span)>> {
+    /// The next packet: its header into `h` and where its bytes are, or
+    /// `None` at the end of the file.
+    #[inline]
+    pub fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
         let o = self.order;
         let (mut c, interface, t, caplen, len) = loop {
             let Some(block) = self.read_block(src)? else { return Ok(None) };
@@ -417,8 +418,10 @@ impl NgReader {
         };
         let data = c.take(caplen as usize)?;
         // libpcap stores the fraction through an `int`.
-        let ts = Timeval { tv_sec: sec as libc::time_t, tv_usec: frac as u32 as i32 as libc::suseconds_t };
-        Ok(Some((PacketHeader { ts, caplen, len }, data)))
+        h.ts = Timeval { tv_sec: sec as libc::time_t, tv_usec: frac as u32 as i32 as libc::suseconds_t };
+        h.caplen = caplen;
+        h.len = len;
+        Ok(Some(data))
     }
 }
 
@@ -509,7 +512,8 @@ pub(crate) mod tests {
     fn all(bytes: Vec<u8>, precision: u32) -> Result<Vec<(PacketHeader, Vec<u8>)>> {
         let (mut r, _, mut src) = open(bytes, precision)?;
         let mut out = Vec::new();
-        while let Some((h, s)) = r.next(&mut src)? {
+        let mut h = PacketHeader::default();
+        while let Some(s) = r.next(&mut src, &mut h)? {
             out.push((h, src.get(s).to_vec()));
         }
         Ok(out)

@@ -19,10 +19,15 @@ use crate::sys::stdio::CFile;
 /// the bytes actually received.
 const CHUNK: usize = 256 * 1024;
 
-/// How far ahead of the reader a mapping's cache lines are prefetched
-/// (measured: 2 KiB is best on this machine; much further and the lines are
-/// in pages not yet mapped, where prefetches are dropped).
+/// How far ahead of the reader a mapping's cache lines are prefetched, and
+/// in batches of how many bytes. Reading a mapping record by record touches
+/// one cold line per record; without prefetching, files of IMIX-sized
+/// records are read at memory latency (slower than libpcap's `fread`).
+/// Measured over 1 GiB files of 64-byte, IMIX and 1514-byte frames, 1 KiB
+/// batches kept 2 KiB ahead were best overall (a line-by-line stream costs
+/// more per record than it saves on small records).
 const PREFETCH_AHEAD: usize = 2048;
+const PREFETCH_BATCH: usize = 1024;
 
 /// A run of bytes returned by [`Source::take`], valid until the next `take`
 /// or `skip` on the same source.
@@ -279,13 +284,13 @@ impl Source {
 }
 
 /// Keep the cache lines up to `PREFETCH_AHEAD` past the read position on
-/// their way.
+/// their way, a batch at a time.
 #[inline]
 fn prefetch_ahead(map: &FileMap, prefetched: &mut usize, pos: usize) {
-    let ahead = pos + PREFETCH_AHEAD;
-    if *prefetched < ahead {
-        map.prefetch((*prefetched).max(pos), ahead);
-        *prefetched = ahead;
+    if *prefetched < pos + PREFETCH_AHEAD {
+        let from = (*prefetched).max(pos);
+        map.prefetch(from, from + PREFETCH_BATCH);
+        *prefetched = from + PREFETCH_BATCH;
     }
 }
 
