@@ -17,6 +17,13 @@ use crate::error::{Error, Result};
 use crate::packet::{PacketHeader, Precision};
 use crate::sys::stdio::CFile;
 
+/// The stdio buffer of files the dumper opens itself (libpcap leaves
+/// stdio's default, the file's block size: 4 KiB, one write(2) per 4 KiB).
+/// The bytes written are the same; `pcap_dump_flush` still writes
+/// everything out. Streams the caller supplies (`pcap_dump_fopen`, the
+/// standard output) keep their buffering.
+pub const OUTPUT_BUFFER: usize = 64 * 1024;
+
 /// What the handle a dump is opened on says about its packets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Target {
@@ -68,7 +75,8 @@ fn create(path: Option<&[u8]>) -> Result<(CFile, String)> {
         return Ok((f, "standard output".to_string()));
     }
     let name = shown(Some(path));
-    let f = CFile::open(path, "wb").map_err(|e| Error::os(&name, &e))?;
+    let mut f = CFile::open(path, "wb").map_err(|e| Error::os(&name, &e))?;
+    f.set_buffer(OUTPUT_BUFFER);
     Ok((f, name))
 }
 

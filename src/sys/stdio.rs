@@ -28,6 +28,8 @@ extern "C" {
 pub struct CFile {
     fp: NonNull<libc::FILE>,
     owned: bool,
+    /// A buffer given to stdio with `set_buffer`; outlives the stream.
+    buf: Option<Box<[u8]>>,
 }
 
 // SAFETY: glibc streams carry their own lock and may be used from any thread;
@@ -55,18 +57,18 @@ impl CFile {
         let m = CString::new(mode).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: both arguments are valid NUL-terminated strings.
         let fp = unsafe { libc::fopen(p.as_ptr(), m.as_ptr()) };
-        NonNull::new(fp).map(|fp| CFile { fp, owned: true }).ok_or_else(io::Error::last_os_error)
+        NonNull::new(fp).map(|fp| CFile { fp, owned: true, buf: None }).ok_or_else(io::Error::last_os_error)
     }
 
     /// The standard input, not closed on drop.
     pub fn stdin() -> Option<CFile> {
-        NonNull::new(stdin_ptr()).map(|fp| CFile { fp, owned: false })
+        NonNull::new(stdin_ptr()).map(|fp| CFile { fp, owned: false, buf: None })
     }
 
     /// The standard output, closed on drop only when `owned` (libpcap's
     /// `pcap_dump_close` does close it).
     pub fn stdout(owned: bool) -> Option<CFile> {
-        NonNull::new(stdout_ptr()).map(|fp| CFile { fp, owned })
+        NonNull::new(stdout_ptr()).map(|fp| CFile { fp, owned, buf: None })
     }
 
     /// Wrap a caller's stream.
@@ -75,7 +77,7 @@ impl CFile {
     /// `fp` must be NULL or a valid open stream that stays open for the life
     /// of the CFile; when `owned`, nothing else may close it.
     pub unsafe fn from_raw(fp: *mut libc::FILE, owned: bool) -> Option<CFile> {
-        NonNull::new(fp).map(|fp| CFile { fp, owned })
+        NonNull::new(fp).map(|fp| CFile { fp, owned, buf: None })
     }
 
     /// The stream pointer, for the C API (`pcap_file`, `pcap_dump_file`).
@@ -181,23 +183,37 @@ impl CFile {
         unsafe { libc::feof(self.fp.as_ptr()) != 0 }
     }
 
-    /// `setvbuf(_IOFBF, size)` with a stdio-allocated buffer; only valid
-    /// before the first I/O on the stream.
-    pub fn set_buffer_size(&mut self, size: usize) -> bool {
-        // SAFETY: a NULL buffer asks stdio to allocate; fp is valid.
-        unsafe { libc::setvbuf(self.fp.as_ptr(), std::ptr::null_mut(), libc::_IOFBF, size) == 0 }
+    /// Give the stream a fully buffered `size`-byte buffer (owned by this
+    /// CFile, freed after the stream is closed). Only valid before the first
+    /// I/O on the stream.
+    pub fn set_buffer(&mut self, size: usize) -> bool {
+        let mut buf = vec![0u8; size].into_boxed_slice();
+        // SAFETY: the buffer stays alive, at a fixed address, until after
+        // fclose (it is dropped with `self`, after the stream is closed).
+        let ok = unsafe {
+            libc::setvbuf(self.fp.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, libc::_IOFBF, size) == 0
+        };
+        if ok {
+            self.buf = Some(buf);
+        }
+        ok
     }
 
     /// `fclose` now, reporting its result (drop ignores it).
-    pub fn close(self) -> io::Result<()> {
+    pub fn close(mut self) -> io::Result<()> {
         let fp = self.fp.as_ptr();
         let owned = self.owned;
+        let buf = self.buf.take();
         std::mem::forget(self);
         if !owned {
+            // The stream stays open and may still use the buffer: leak it.
+            std::mem::forget(buf);
             return Ok(());
         }
         // SAFETY: fp is valid and owned; it is not used again.
-        if unsafe { libc::fclose(fp) } == libc::EOF {
+        let rc = unsafe { libc::fclose(fp) };
+        drop(buf);
+        if rc == libc::EOF {
             Err(io::Error::last_os_error())
         } else {
             Ok(())
@@ -205,8 +221,10 @@ impl CFile {
     }
 
     /// Give up ownership without closing: the stream stays open.
-    pub fn into_raw(self) -> *mut libc::FILE {
+    pub fn into_raw(mut self) -> *mut libc::FILE {
         let fp = self.fp.as_ptr();
+        // A buffer given to stdio must live as long as the stream.
+        std::mem::forget(self.buf.take());
         std::mem::forget(self);
         fp
     }
@@ -215,8 +233,11 @@ impl CFile {
 impl Drop for CFile {
     fn drop(&mut self) {
         if self.owned {
-            // SAFETY: an owned, valid stream, closed exactly once.
+            // SAFETY: an owned, valid stream, closed exactly once; the buffer
+            // field is dropped after this, once the stream no longer uses it.
             unsafe { libc::fclose(self.fp.as_ptr()) };
+        } else {
+            std::mem::forget(self.buf.take());
         }
     }
 }
