@@ -14,13 +14,11 @@ use super::pcap::PcapReader;
 use super::pcapng::NgReader;
 use super::source::{Source, Span, Taken};
 use super::{read_error, FileInfo};
+use crate::bpf::interp::Compiled;
+use crate::bpf::Insn;
 use crate::error::{Error, Result};
 use crate::packet::{break_error, Breaker, Next, PacketHeader, PacketSource};
 use crate::sys::stdio::CFile;
-
-/// A packet filter: `(captured bytes, on-the-wire length) -> accept`. The
-/// ABI installs one that runs the BPF interpreter over the handle's program.
-pub type Filter = Box<dyn FnMut(&[u8], u32) -> bool + Send>;
 
 enum Format {
     Pcap(PcapReader),
@@ -48,7 +46,9 @@ pub struct Offline {
     /// The current record's header and bytes.
     hdr: PacketHeader,
     cur: Current,
-    filter: Option<Filter>,
+    /// The program records must pass (`pcap_setfilter` on a savefile),
+    /// run by the userland interpreter as libpcap's `pcap_offline_read` does.
+    filter: Option<Compiled>,
     breaker: Arc<Breaker>,
 }
 
@@ -108,9 +108,10 @@ impl Offline {
         self.breaker = b;
     }
 
-    /// Install or remove the filter records must pass.
-    pub fn set_filter(&mut self, f: Option<Filter>) {
-        self.filter = f;
+    /// Install (a validated program) or remove the filter records must
+    /// pass: what `pcap_setfilter` does on a savefile handle.
+    pub fn set_filter(&mut self, prog: Option<&[Insn]>) {
+        self.filter = prog.map(Compiled::new);
     }
 
     /// Whether records are delivered without a copy.
@@ -155,7 +156,7 @@ impl Offline {
     fn passes(&mut self) -> bool {
         match &mut self.filter {
             None => true,
-            Some(f) => f(current(&self.src, &self.scratch, self.cur), self.hdr.len),
+            Some(f) => f.run(current(&self.src, &self.scratch, self.cur), self.hdr.len, None) != 0,
         }
     }
 }
@@ -284,17 +285,31 @@ mod tests {
         assert!(matches!(o.next_packet().unwrap(), Next::Packet(..)));
     }
 
+    /// `len == 1 && pkt[0] & 1`: accept odd first bytes of 1-byte packets.
+    fn odd_single_bytes() -> Vec<Insn> {
+        use crate::bpf::insn::*;
+        vec![
+            Insn::stmt(BPF_LD | BPF_W | BPF_LEN, 0),
+            Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 3),
+            Insn::stmt(BPF_LD | BPF_B | BPF_ABS, 0),
+            Insn::jump(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
+            Insn::stmt(BPF_RET | BPF_K, 262_144),
+            Insn::stmt(BPF_RET | BPF_K, 0),
+        ]
+    }
+
     #[test]
     fn filter_applies_to_every_read() {
         for src in sources(five()) {
             let mut o = Offline::open(src, 0).unwrap();
-            o.set_filter(Some(Box::new(|d: &[u8], len: u32| len == 1 && d[0] % 2 == 1)));
+            o.set_filter(Some(&odd_single_bytes()));
             let mut seen = Vec::new();
             assert_eq!(o.dispatch(2, &mut |_, d| seen.push(d[0])).unwrap(), 2);
             assert_eq!(seen, b"ac");
             let Next::Packet(_, d) = o.next_packet().unwrap() else { panic!() };
             assert_eq!(d, b"e");
             assert!(matches!(o.next_packet().unwrap(), Next::Eof));
+            o.set_filter(None);
         }
     }
 
