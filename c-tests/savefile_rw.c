@@ -9,6 +9,9 @@
  *   savefile_rw dead OUT DLT SNAPLEN PREC   pcap_open_dead + synthetic packets
  *   savefile_rw breakloop FILE       pcap_breakloop from a callback
  *   savefile_rw errors DIR           error texts of failing opens
+ *   savefile_rw ops FILE             what savefile handles say to live-only calls
+ *   savefile_rw file FILE SEEK       pcap_file: ftell after 2 packets, then
+ *                                    (SEEK >= 0) fseek there and read on
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -254,6 +257,30 @@ static int cmd_offline_ops(const char *file)
 	return 0;
 }
 
+static int cmd_file(const char *file, long seek)
+{
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p = open_or_say(file, 0, 0);
+	FILE *f;
+	int rc;
+
+	if (p == NULL)
+		return 0;
+	for (int i = 0; i < 2 && pcap_next_ex(p, &h, &d) == 1; i++)
+		print_pkt(h, d);
+	f = pcap_file(p);
+	printf("pcap_file %s ftell %ld\n", f ? "stream" : "NULL", f ? ftell(f) : -1L);
+	if (f != NULL && seek >= 0)
+		printf("fseek %d\n", fseek(f, seek, SEEK_SET));
+	while ((rc = pcap_next_ex(p, &h, &d)) == 1)
+		print_pkt(h, d);
+	end(p, "next_ex", rc);
+	printf("ftell at end %ld\n", f ? ftell(f) : -1L);
+	pcap_close(p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -270,6 +297,8 @@ int main(int argc, char **argv)
 		return cmd_errors(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "ops") == 0)
 		return cmd_offline_ops(argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "file") == 0)
+		return cmd_file(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of savefile_rw.c\n");
 	return 2;
 }

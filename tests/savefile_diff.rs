@@ -213,3 +213,14 @@ fn savefile_handle_operations_match_libpcap() {
     assert!(out.contains("Statistics aren't available from savefiles"), "{out}");
     same(&["ops", &corpus_path("ng-multi-le.pcapng")], None);
 }
+
+#[test]
+fn pcap_file_position_and_seeking_match_libpcap() {
+    // The stream is where libpcap's would be, and moving it moves reading
+    // (a mapped file switches to stdio reading when pcap_file is called).
+    let out = same(&["file", &corpus_path("pcap-1-le-us.pcap"), "24"], None);
+    assert!(out.contains("pcap_file stream ftell "), "{out}");
+    assert_eq!(out.matches("pkt ").count(), 2 + 12, "{out}");
+    same(&["file", &corpus_path("pcap-1-be-ns.pcap"), "-1"], None);
+    same(&["file", &corpus_path("ng-multi-le.pcapng"), "-1"], None);
+}

@@ -111,6 +111,61 @@ impl ByteOrder {
     }
 }
 
+/// Test support shared by the readers' unit tests.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::pcap::PcapReader;
+    use super::pcapng::NgReader;
+    use super::source::{Source, Span, Taken};
+    use super::FileInfo;
+    use crate::error::Result;
+    use crate::packet::PacketHeader;
+
+    /// What the two readers have in common.
+    pub trait Reader: Sized {
+        fn open(magic: [u8; 4], src: &mut Source, precision: u32) -> Result<Option<(Self, FileInfo)>>;
+        fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>>;
+    }
+
+    impl Reader for PcapReader {
+        fn open(magic: [u8; 4], src: &mut Source, precision: u32) -> Result<Option<(Self, FileInfo)>> {
+            PcapReader::open(magic, src, precision)
+        }
+        fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
+            PcapReader::next(self, src, h)
+        }
+    }
+
+    impl Reader for NgReader {
+        fn open(magic: [u8; 4], src: &mut Source, precision: u32) -> Result<Option<(Self, FileInfo)>> {
+            NgReader::open(magic, src, precision)
+        }
+        fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
+            NgReader::next(self, src, h)
+        }
+    }
+
+    /// Open `bytes` (in memory) with reader `R`, which must recognise them.
+    pub fn open<R: Reader>(bytes: Vec<u8>, precision: u32) -> Result<(R, FileInfo, Source)> {
+        let mut src = Source::memory(bytes);
+        let Taken::Full(m) = src.take(4).unwrap() else { panic!("shorter than a magic number") };
+        let magic: [u8; 4] = src.get(m).try_into().unwrap();
+        let (r, i) = R::open(magic, &mut src, precision)?.expect("the reader's format");
+        Ok((r, i, src))
+    }
+
+    /// Every record of `bytes`, or the first error.
+    pub fn all<R: Reader>(bytes: Vec<u8>, precision: u32) -> Result<Vec<(PacketHeader, Vec<u8>)>> {
+        let (mut r, _, mut src) = open::<R>(bytes, precision)?;
+        let mut out = Vec::new();
+        let mut h = PacketHeader::default();
+        while let Some(s) = r.next(&mut src, &mut h)? {
+            out.push((h, src.get(s).to_vec()));
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

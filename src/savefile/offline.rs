@@ -338,6 +338,22 @@ mod tests {
     }
 
     #[test]
+    fn a_mapped_file_is_read_in_place() {
+        let p = std::env::temp_dir().join(format!("ringcap-offline-{}", std::process::id()));
+        std::fs::write(&p, five()).unwrap();
+        let f = CFile::open(p.to_str().unwrap().as_bytes(), "rb").unwrap();
+        let mut o = Offline::open(Source::file(f), 0).unwrap();
+        assert!(o.is_mapped());
+        let Next::Packet(_, a) = o.next_packet().unwrap() else { panic!() };
+        let a = a.as_ptr() as usize;
+        let Next::Packet(_, b) = o.next_packet().unwrap() else { panic!() };
+        // Consecutive records one record header apart: slices of the file's
+        // mapping, not copies into a buffer.
+        assert_eq!(b.as_ptr() as usize, a + 1 + 16);
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
     fn pcapng_through_the_handle() {
         let mut g = Ng::new(true);
         g.shb(1, 0).idb(1, 0, &[]).epb(0, 2_000_001, 2, 2, b"hi");

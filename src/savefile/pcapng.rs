@@ -502,21 +502,11 @@ pub(crate) mod tests {
     }
 
     fn open(bytes: Vec<u8>, precision: u32) -> Result<(NgReader, FileInfo, Source)> {
-        let mut src = Source::memory(bytes);
-        let Taken::Full(m) = src.take(4).unwrap() else { panic!("short") };
-        let magic: [u8; 4] = src.get(m).try_into().unwrap();
-        let (r, i) = NgReader::open(magic, &mut src, precision)?.expect("pcapng");
-        Ok((r, i, src))
+        crate::savefile::testutil::open(bytes, precision)
     }
 
     fn all(bytes: Vec<u8>, precision: u32) -> Result<Vec<(PacketHeader, Vec<u8>)>> {
-        let (mut r, _, mut src) = open(bytes, precision)?;
-        let mut out = Vec::new();
-        let mut h = PacketHeader::default();
-        while let Some(s) = r.next(&mut src, &mut h)? {
-            out.push((h, src.get(s).to_vec()));
-        }
-        Ok(out)
+        crate::savefile::testutil::all::<NgReader>(bytes, precision)
     }
 
     fn err(bytes: Vec<u8>) -> String {
