@@ -42,7 +42,8 @@ const SLL2_EXTRA: u32 = 4;
 const SO_BPF_EXTENSIONS: i32 = 48;
 
 /// An activated capture and the warning activation produced, if any
-/// (`pcap_activate` returns a positive code with the handle's error set).
+/// (`pcap_activate` returns its code, which may be 0, with the handle's
+/// error buffer set to its text).
 pub struct Activated {
     pub capture: LiveCapture,
     pub warning: Option<Error>,
@@ -194,7 +195,9 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
     let mut warning = None;
     if any && opts.promisc {
         opts.promisc = false;
-        warning = Some(Error::new(code::WARNING_PROMISC_NOTSUP, "Promiscuous mode not supported on the \"any\" device"));
+        // libpcap 1.10.3 leaves this text in the error buffer but returns 0:
+        // its later setup steps overwrite the warning status.
+        warning = Some(Error::new(0, "Promiscuous mode not supported on the \"any\" device"));
     }
     let open = |kind| {
         PacketSocket::open(kind).map_err(|e| {

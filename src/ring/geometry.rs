@@ -283,12 +283,20 @@ pub fn max_mac_offset(version: Version, reserve: u32) -> u32 {
     tpacket_align(version.hdrlen() + 16) + reserve
 }
 
-/// Compute a geometry for a request:
-/// - V1/V2: one frame holds the largest packet; the block is the power of two
-///   that packs frames with the least waste, within the contiguous limit;
-/// - V3: frames are variable; the block holds at least 32 of the largest
-///   packets (and at least 128 KiB, at most the contiguous limit), so that
-///   a wake-up delivers many packets.
+/// The largest power of two not above `x` (1 for 0).
+fn pow2_floor(x: usize) -> u32 {
+    let x = x.clamp(1, u32::MAX as usize) as u32;
+    1 << (31 - x.leading_zeros())
+}
+
+/// Compute a geometry for a request. Blocks are powers of two between the
+/// smallest that holds one packet and about a sixteenth of the buffer (so a
+/// ring has ~16 blocks for the kernel to fill while user space reads
+/// others), within the contiguous limit:
+/// - V1/V2: one frame holds the largest packet; among those block sizes the
+///   one that packs frames with the least waste;
+/// - V3: frames are variable; the largest such block, so a wake-up delivers
+///   as many packets as possible.
 ///
 /// The block count is the buffer divided by the block size (at least 2).
 pub fn plan(req: &RingRequest, limits: &Limits) -> Result<RingGeometry, GeometryError> {
@@ -296,42 +304,35 @@ pub fn plan(req: &RingRequest, limits: &Limits) -> Result<RingGeometry, Geometry
     let max_block = limits.max_block().max(page);
     let mac = max_mac_offset(req.version, req.reserve);
     let frame_need = tpacket_align(mac.saturating_add(req.max_packet));
+    let one = match req.version {
+        Version::V3 => V3_BLOCK_DESC_LEN + ((req.sizeof_priv + 7) & !7) + frame_need,
+        _ => frame_need,
+    };
+    let smallest = one.max(page).checked_next_power_of_two().unwrap_or(u32::MAX);
+    if smallest > max_block {
+        return err(format!(
+            "ring geometry: one packet of {} bytes needs {one} bytes, more than the largest block {max_block}",
+            req.max_packet
+        ));
+    }
+    let largest = pow2_floor(req.buffer_bytes / 16).clamp(smallest, max_block);
     let (block_size, frame_size) = match req.version {
         Version::V1 | Version::V2 => {
-            if frame_need > max_block {
-                return err(format!(
-                    "ring geometry: a frame of {frame_need} bytes (for packets of {} bytes) exceeds the largest block {max_block}",
-                    req.max_packet
-                ));
-            }
             // Least wasted bytes per block, ties to the smaller block.
-            let mut best = (u64::MAX, 0u32);
-            let mut b = page.next_power_of_two();
-            while b <= max_block {
-                if b >= frame_need {
-                    let waste = (b % frame_need) as u64 * 1_000_000 / b as u64;
-                    if waste < best.0 {
-                        best = (waste, b);
-                    }
+            let mut best = (u64::MAX, smallest);
+            let mut b = smallest;
+            while b <= largest {
+                let waste = (b % frame_need) as u64 * 1_000_000 / b as u64;
+                if waste < best.0 {
+                    best = (waste, b);
                 }
                 b <<= 1;
             }
             (best.1, frame_need)
         }
-        Version::V3 => {
-            let one = V3_BLOCK_DESC_LEN + ((req.sizeof_priv + 7) & !7) + frame_need;
-            let want = one.saturating_mul(32).max(128 * 1024).max(page);
-            let b = want.checked_next_power_of_two().unwrap_or(max_block).min(max_block);
-            if b < one {
-                return err(format!(
-                    "ring geometry: a TPACKET_V3 block must hold one packet of {} bytes ({one} bytes), more than the largest block {max_block}",
-                    req.max_packet
-                ));
-            }
-            // The kernel ignores the V3 frame size for reception but checks it:
-            // the smallest legal one keeps frame_nr meaningful.
-            (b, min_frame(req.version, req.reserve))
-        }
+        // The kernel ignores the V3 frame size for reception but checks it:
+        // the smallest legal one keeps frame_nr meaningful.
+        Version::V3 => (largest, min_frame(req.version, req.reserve)),
     };
     let blocks = (req.buffer_bytes / block_size as usize).clamp(2, limits.max_blocks() as usize) as u32;
     let g = RingGeometry {
@@ -407,12 +408,16 @@ mod tests {
     }
 
     #[test]
-    fn v3_blocks_hold_many_packets() {
-        let g = plan(&req(Version::V3, 32 << 20, 262_144), &L).unwrap();
+    fn v3_blocks_are_a_sixteenth_of_the_buffer() {
+        let g = plan(&req(Version::V3, 32 << 20, 65_553), &L).unwrap();
+        assert_eq!((g.block_size, g.block_nr), (2 << 20, 16));
+        let g = plan(&req(Version::V3, 256 << 20, 1518), &L).unwrap();
         assert_eq!(g.block_size, 4 << 20, "capped at the contiguous limit");
-        let g = plan(&req(Version::V3, 32 << 20, 1518), &L).unwrap();
-        assert!(g.block_size >= 32 * 1518);
+        let g = plan(&req(Version::V3, 64 << 10, 256), &L).unwrap();
+        assert_eq!((g.block_size, g.block_nr), (4096, 16));
         assert_eq!(g.frame_size, min_frame(Version::V3, 4));
+        let g = plan(&req(Version::V3, 64 << 10, 262_144), &L).unwrap();
+        assert_eq!((g.block_size, g.block_nr), (512 << 10, 2), "one packet must fit");
         validate(&g, 4, &L).unwrap();
     }
 
@@ -447,7 +452,7 @@ mod tests {
         assert!(e(RingGeometry { block_nr: 0, ..ok }).contains("non-zero"));
         let v3 = RingGeometry { version: Version::V3, block_size: 4096, sizeof_priv: 4096, frame_size: 80, frame_nr: 4 * (4096 / 80), ..ok };
         assert!(e(v3).contains("private area"));
-        assert!(plan(&req(Version::V2, 1 << 20, 8 << 20), &L).unwrap_err().0.contains("exceeds the largest block"));
+        assert!(plan(&req(Version::V2, 1 << 20, 8 << 20), &L).unwrap_err().0.contains("more than the largest block"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod filemap;
 pub mod ifaddrs;
 pub mod mmap;
 pub mod netdev;
+pub mod ns;
 pub mod poll;
 pub mod socket;
 pub mod stdio;

@@ -96,3 +96,5 @@ pub fn run(exe: &Path, args: &[&str], against: Against) -> Output {
     }
     cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
 }
+
+pub mod netns;

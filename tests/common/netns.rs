@@ -1,0 +1,138 @@
+//! A private network namespace with a veth pair per test, and a raw sender
+//! of known frames. Every test that touches the kernel runs its body inside
+//! `with_veth`, on a thread of its own that is the only member of the
+//! namespace; when it ends, the namespace and its interfaces disappear.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::Command;
+
+use ringcap::sys::{netdev, ns, socket};
+
+/// The pair: capture on `a`, send from `b` (frames sent on `b` arrive on `a`).
+#[derive(Clone, Debug)]
+pub struct Veth {
+    pub a: String,
+    pub b: String,
+    pub a_index: i32,
+    pub b_index: i32,
+    pub a_mac: [u8; 6],
+    pub b_mac: [u8; 6],
+}
+
+/// Run `ip` with arguments in the current thread's namespace.
+pub fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("run ip (iproute2)");
+    assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Whether this machine lets us create namespaces (root, or fake root in a
+/// user namespace). Without it a kernel test may only skip when CI is unset.
+fn namespaces_available() -> bool {
+    std::thread::spawn(|| ns::unshare_net().is_ok()).join().unwrap_or(false)
+}
+
+/// Run `f` in a fresh network namespace holding a veth pair (both ends up).
+/// Returns None, after saying why on stderr, only where namespaces cannot be
+/// created at all and `CI` is not set.
+pub fn with_veth<R: Send + 'static>(f: impl FnOnce(&Veth) -> R + Send + 'static) -> Option<R> {
+    with_veth_opts(&[], f)
+}
+
+/// As `with_veth`, with extra `ip link set` arguments for both ends (e.g.
+/// `["mtu", "9000"]`).
+pub fn with_veth_opts<R: Send + 'static>(link_args: &[&str], f: impl FnOnce(&Veth) -> R + Send + 'static) -> Option<R> {
+    if !namespaces_available() {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but network namespaces are unavailable: run the suite as root or under `unshare -Urn`");
+        eprintln!("SKIP: cannot create a network namespace (run as root or under `unshare -Urn`)");
+        return None;
+    }
+    let args: Vec<String> = link_args.iter().map(|s| s.to_string()).collect();
+    let h = std::thread::spawn(move || {
+        ns::unshare_net().expect("unshare(CLONE_NEWNET)");
+        ip(&["link", "add", "rca", "type", "veth", "peer", "name", "rcb"]);
+        // Fixed addresses, so runs against different libraries see the same bytes.
+        ip(&["link", "set", "rca", "address", "02:00:00:00:00:0a"]);
+        ip(&["link", "set", "rcb", "address", "02:00:00:00:00:0b"]);
+        // Quiet the links before they come up: no IPv6 autoconfiguration
+        // chatter in captures, so counts are exact.
+        for dev in ["rca", "rcb"] {
+            let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{dev}/disable_ipv6"), "1");
+        }
+        for dev in ["rca", "rcb"] {
+            let mut a = vec!["link", "set", dev];
+            a.extend(args.iter().map(|s| s.as_str()));
+            a.push("up");
+            ip(&a);
+        }
+        ip(&["link", "set", "lo", "up"]);
+        let ctl = socket::ioctl_socket().unwrap();
+        let idx = |n: &str| netdev::ifindex(ctl.as_fd(), n).unwrap();
+        let mac = |n: &str| netdev::hwaddr(ctl.as_fd(), n).unwrap().1;
+        let v = Veth { a: "rca".into(), b: "rcb".into(), a_index: idx("rca"), b_index: idx("rcb"), a_mac: mac("rca"), b_mac: mac("rcb") };
+        f(&v)
+    });
+    Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+}
+
+/// A raw AF_PACKET sender bound to one interface.
+pub struct Sender {
+    fd: OwnedFd,
+}
+
+impl Sender {
+    pub fn new(ifindex: i32) -> Sender {
+        let fd = socket::packet_socket(socket::PacketKind::Raw, 0).expect("packet socket");
+        socket::bind_packet(fd.as_fd(), ifindex, 0).expect("bind sender");
+        Sender { fd }
+    }
+
+    pub fn send(&self, frame: &[u8]) {
+        let n = socket::send(self.fd.as_fd(), frame, 0).expect("send frame");
+        assert_eq!(n, frame.len());
+    }
+
+    /// Send, retrying briefly while the device queue is full (ENOBUFS).
+    pub fn send_retry(&self, frame: &[u8]) {
+        for _ in 0..1000 {
+            match socket::send(self.fd.as_fd(), frame, 0) {
+                Ok(_) => return,
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => std::thread::yield_now(),
+                Err(e) => panic!("send: {e}"),
+            }
+        }
+        panic!("device queue stayed full");
+    }
+}
+
+/// EtherType of ringcap's test frames (IEEE local experimental).
+pub const TEST_ETHERTYPE: u16 = 0x88b5;
+
+/// A test frame: dst, src, EtherType 0x88b5, then the 4-byte sequence number
+/// and a payload pattern derived from it, `len` bytes in total (>= 18).
+pub fn frame(dst: [u8; 6], src: [u8; 6], seq: u32, len: usize) -> Vec<u8> {
+    let mut f = Vec::with_capacity(len);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&TEST_ETHERTYPE.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    while f.len() < len {
+        f.push((seq as usize + f.len()) as u8);
+    }
+    f.truncate(len.max(18));
+    f
+}
+
+/// The sequence number of a test frame, if it is one.
+pub fn frame_seq(f: &[u8]) -> Option<u32> {
+    (f.len() >= 18 && f[12..14] == TEST_ETHERTYPE.to_be_bytes()).then(|| u32::from_be_bytes(f[14..18].try_into().unwrap()))
+}
+
+/// A VLAN-tagged test frame (802.1Q TPID 0x8100 or 802.1ad 0x88a8).
+pub fn vlan_frame(dst: [u8; 6], src: [u8; 6], tpid: u16, tci: u16, seq: u32, len: usize) -> Vec<u8> {
+    let inner = frame(dst, src, seq, len - 4);
+    let mut f = inner[..12].to_vec();
+    f.extend_from_slice(&tpid.to_be_bytes());
+    f.extend_from_slice(&tci.to_be_bytes());
+    f.extend_from_slice(&inner[12..]);
+    f
+}
