@@ -7,6 +7,7 @@
  *   savefile_rw fcopy IN OUT PREC    the same through pcap_dump_fopen, with flushes
  *   savefile_rw append IN OUT PREC   the same through pcap_dump_open_append
  *   savefile_rw dead OUT DLT SNAPLEN PREC   pcap_open_dead + synthetic packets
+ *                                    (OUT "-": the standard output, nothing else printed)
  *   savefile_rw breakloop FILE       pcap_breakloop from a callback
  *   savefile_rw errors DIR           error texts of failing opens
  *   savefile_rw ops FILE             what savefile handles say to live-only calls
@@ -168,7 +169,7 @@ static int cmd_dead(const char *out, int dlt, int snaplen, unsigned prec)
 		h.caplen = (bpf_u_int32)(i * 7 % (int)sizeof buf);
 		h.len = h.caplen + (bpf_u_int32)i;
 		pcap_dump((u_char *)d, &h, buf);
-		if (i % 10 == 0)
+		if (i % 10 == 0 && strcmp(out, "-") != 0)
 			printf("ftell %ld flush %d\n", pcap_dump_ftell(d), pcap_dump_flush(d));
 	}
 	pcap_dump_close(d);
