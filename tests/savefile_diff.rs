@@ -242,14 +242,14 @@ fn pcapng_output_reads_back_on_both_libraries() {
     for name in ["pcap-1-le-us.pcap", "pcap-1-be-ns.pcap", "ng-multi-be.pcapng", "pcap-276-le-ns.pcap", "pcap-empty.pcap"] {
         for prec in ["0", "1"] {
             let out = scratch(&format!("ng-{name}-{prec}.pcapng"));
-            let o = common::run(&ng, &[&corpus_path(&name), out.to_str().unwrap(), prec], Against::Ringcap);
+            let o = common::run(&ng, &[&corpus_path(name), out.to_str().unwrap(), prec], Against::Ringcap);
             assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
             let packets = |f: &str, against| -> Vec<String> {
                 let o = run(against, &["read", f, prec, "next_ex"], None);
                 text(&o).lines().filter(|l| l.starts_with("pkt ") || l.contains("rc=")).map(String::from).collect()
             };
             let copy = packets(out.to_str().unwrap(), Against::System);
-            assert_eq!(copy, packets(&corpus_path(&name), Against::System), "{name} {prec}: libpcap reads the copy differently");
+            assert_eq!(copy, packets(&corpus_path(name), Against::System), "{name} {prec}: libpcap reads the copy differently");
             same(&["read", out.to_str().unwrap(), prec, "loop"], None);
         }
     }
