@@ -2,7 +2,8 @@
  * header field and packet byte, so that the same program built against the
  * system libpcap and against ringcap can be compared line by line.
  *
- *   savefile_rw read FILE PREC HOW   HOW: next_ex loop dispatch next fopen stdin
+ *   savefile_rw read FILE PREC HOW   HOW: next_ex loop dispatch next fopen stdin, or
+ *                                    fopenN: fread N bytes first, then pcap_fopen_offline
  *   savefile_rw copy IN OUT PREC     pcap_loop(pcap_dump) into pcap_dump_open(OUT)
  *   savefile_rw fcopy IN OUT PREC    the same through pcap_dump_fopen, with flushes
  *   savefile_rw append IN OUT PREC   the same through pcap_dump_open_append
@@ -51,6 +52,8 @@ static void end(pcap_t *p, const char *what, int rc)
 	printf("\n");
 }
 
+/* use_fopen: 0, or 1 + how many bytes to fread before handing the stream
+ * over (stdio then holds the rest of its buffer). */
 static pcap_t *open_or_say(const char *file, unsigned prec, int use_fopen)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -58,10 +61,13 @@ static pcap_t *open_or_say(const char *file, unsigned prec, int use_fopen)
 
 	if (use_fopen) {
 		FILE *f = fopen(file, "rb");
+		char skip[64];
 		if (f == NULL) {
 			printf("fopen failed\n");
 			return NULL;
 		}
+		if (use_fopen > 1 && fread(skip, 1, (size_t)(use_fopen - 1), f) != (size_t)(use_fopen - 1))
+			printf("short skip\n");
 		p = pcap_fopen_offline_with_tstamp_precision(f, prec, errbuf);
 		if (p == NULL)
 			fclose(f);
@@ -78,7 +84,7 @@ static pcap_t *open_or_say(const char *file, unsigned prec, int use_fopen)
 
 static int cmd_read(const char *file, unsigned prec, const char *how)
 {
-	int use_fopen = strcmp(how, "fopen") == 0;
+	int use_fopen = strncmp(how, "fopen", 5) == 0 ? 1 + atoi(how + 5) : 0;
 	pcap_t *p = open_or_say(strcmp(how, "stdin") == 0 ? "-" : file, prec, use_fopen);
 	int rc;
 

@@ -254,3 +254,15 @@ fn pcapng_output_reads_back_on_both_libraries() {
         }
     }
 }
+
+#[test]
+fn a_callers_stream_is_read_from_where_it_stands() {
+    // 10 bytes of something else, then a savefile; the caller freads the 10
+    // bytes (stdio has buffered more) and hands the stream over.
+    for name in ["pcap-1-be-us.pcap", "ng-multi-le.pcapng"] {
+        let prefixed = scratch(&format!("prefixed-{name}"));
+        std::fs::write(&prefixed, [&b"GARBAGE!!!"[..], &std::fs::read(corpus_path(name)).unwrap()].concat()).unwrap();
+        let out = same(&["read", prefixed.to_str().unwrap(), "1", "fopen10"], None);
+        assert!(out.contains("next_ex rc=-2") && out.contains("pkt 0 "), "{name}: {out}");
+    }
+}
