@@ -25,6 +25,7 @@ enum Format {
     Ng(NgReader),
 }
 
+
 /// Where the current record's bytes are.
 #[derive(Clone, Copy, Debug)]
 enum Current {
@@ -42,6 +43,9 @@ pub struct Offline {
     swap_copy: bool,
     /// Record headers may need libpcap's USB length fix.
     fix_header: bool,
+    /// `dispatch` may deliver records straight from the mapping (classic
+    /// pcap in a mapping, no post-processing).
+    in_place: bool,
     scratch: Vec<u8>,
     /// The current record's header and bytes.
     hdr: PacketHeader,
@@ -79,12 +83,16 @@ impl Offline {
         } else {
             return Err(Error::msg("unknown file format"));
         };
+        let swap_copy = info.swapped && fixup::swaps_pseudo_header(info.linktype);
+        let fix_header = fixup::fixes_header(info.linktype);
+        let in_place = matches!(format, Format::Pcap(_)) && src.is_mapped() && !swap_copy && !fix_header;
         Ok(Offline {
             src,
             format,
             info,
-            swap_copy: info.swapped && fixup::swaps_pseudo_header(info.linktype),
-            fix_header: fixup::fixes_header(info.linktype),
+            swap_copy,
+            fix_header,
+            in_place,
             scratch: Vec::new(),
             hdr: PacketHeader::default(),
             cur: Current::Scratch,
@@ -151,6 +159,38 @@ impl Offline {
         Ok(true)
     }
 
+    /// Deliver ordinary records straight from the mapping, for `dispatch`:
+    /// the same records, checks and callbacks as the general loop, without
+    /// its per-record bookkeeping. Stops at the count (returning true), at a
+    /// breakloop request, or at the first record that needs the checked
+    /// reader (the end of the file, a malformed or oversized record),
+    /// leaving it unread.
+    fn run_in_place(&mut self, cnt: i32, n: &mut i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> bool {
+        let Format::Pcap(r) = &self.format else { return false };
+        let Some(bytes) = self.src.unread() else { return false };
+        let base = self.src.position();
+        let hl = r.header_len();
+        let mut off = 0;
+        let counted = loop {
+            if self.breaker.pending() {
+                break false;
+            }
+            let Some(len) = r.record_at(&bytes[off..], &mut self.hdr) else { break false };
+            let data = &bytes[off + hl..off + len];
+            off += len;
+            self.src.prefetch_for(base + off);
+            if self.filter.as_ref().map_or(true, |f| f.run(data, self.hdr.len, None) != 0) {
+                cb(&self.hdr, data);
+                *n += 1;
+                if *n >= cnt {
+                    break true;
+                }
+            }
+        };
+        self.src.consume(off);
+        counted
+    }
+
     /// Whether the current record passes the filter.
     #[inline]
     fn passes(&mut self) -> bool {
@@ -166,6 +206,9 @@ impl PacketSource for Offline {
         let cnt = if cnt <= 0 { i32::MAX } else { cnt };
         let mut n = 0;
         loop {
+            if self.in_place && self.run_in_place(cnt, &mut n, cb) {
+                return Ok(n);
+            }
             // A breakloop ends the call; when packets were delivered the
             // request stays pending for the next call, as in libpcap.
             if self.breaker.pending() {

@@ -156,20 +156,32 @@ impl PcapReader {
         h.len = len;
     }
 
+    /// If `b` (unread bytes of a mapping) starts with an ordinary record — a
+    /// whole one, within the snapshot length — decode its header into `h`
+    /// and return the record's length; `None` for anything that needs the
+    /// checked path.
+    #[inline(always)]
+    pub fn record_at(&self, b: &[u8], h: &mut PacketHeader) -> Option<usize> {
+        if b.len() < self.header_len {
+            return None;
+        }
+        self.decode(b, h);
+        let caplen = h.caplen as usize;
+        (h.caplen <= self.fast_caplen && b.len() - self.header_len >= caplen).then_some(self.header_len + caplen)
+    }
+
+    /// The length of a record header (16, or 24 in Kuznetzov's format).
+    pub fn header_len(&self) -> usize {
+        self.header_len
+    }
+
     /// The next record: its header into `h` and where its bytes are, or
     /// `None` at the end of the file.
     #[inline]
     pub fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
-        // The common case, decoded in place: a whole record within the
-        // snapshot length, in a mapping.
-        if let Some(b) = src.unread() {
-            if b.len() >= self.header_len {
-                self.decode(b, h);
-                if h.caplen <= self.fast_caplen && b.len() - self.header_len >= h.caplen as usize {
-                    src.consume(self.header_len);
-                    return Ok(Some(src.consume(h.caplen as usize)));
-                }
-            }
+        if let Some(len) = src.unread().and_then(|b| self.record_at(b, h)) {
+            src.consume(self.header_len);
+            return Ok(Some(src.consume(len - self.header_len)));
         }
         self.next_checked(src, h)
     }
