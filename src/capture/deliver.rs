@@ -122,6 +122,14 @@ impl Delivery {
                 Some(off) if tp_snaplen as usize >= off => {
                     slot.insert(off, &tag(m.vlan_tpid_or_default(), m.vlan_tci))
                 }
+                // The kernel already cut the packet (snapshot) before the
+                // tag's place: the tag is beyond the captured bytes, but it
+                // still counts in the length, as when libpcap inserts it and
+                // then trims.
+                Some(off) if m.wire_len as usize >= off => {
+                    len += 4;
+                    false
+                }
                 // DLT_LINUX_SLL2 keeps its protocol field first: it becomes the
                 // TPID and the TCI plus the original protocol follow the header
                 // (libpcap 1.10.3 drops the tag here: its issue #1105).

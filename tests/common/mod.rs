@@ -53,10 +53,30 @@ pub fn build_c(name: &str, against: Against, extra_flags: &[&str]) -> PathBuf {
     build_c_file(&src, name, against, extra_flags)
 }
 
+/// Each program is built once per test process (tests run in parallel and
+/// may ask for the same one): later callers wait and reuse it.
 pub fn build_c_file(src: &Path, name: &str, against: Against, extra_flags: &[&str]) -> PathBuf {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+    let key = format!("{name}-{}-{}", against.tag(), extra_flags.join(" "));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = built.get_or_insert_with(HashMap::new).get(&key) {
+        return p.clone();
+    }
+    let exe = compile_c(src, name, against, extra_flags);
+    built.as_mut().unwrap().insert(key, exe.clone());
+    exe
+}
+
+fn compile_c(src: &Path, name: &str, against: Against, extra_flags: &[&str]) -> PathBuf {
     let out_dir = root().join("target/c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(format!("{name}-{}", against.tag()));
+    // Distinct flags give distinct executables; write under a temporary name
+    // and rename, so another test process never runs a half-written file.
+    let suffix = if extra_flags.is_empty() { String::new() } else { format!("-{:x}", hash(extra_flags)) };
+    let exe = out_dir.join(format!("{name}-{}{suffix}", against.tag()));
+    let tmp = out_dir.join(format!(".{name}-{}{suffix}.{}", against.tag(), std::process::id()));
     let mut cmd = Command::new("cc");
     cmd.args(["-std=gnu11", "-O1", "-g", "-Wall", "-Werror", "-Wno-deprecated-declarations"]);
     match against {
@@ -73,7 +93,7 @@ pub fn build_c_file(src: &Path, name: &str, against: Against, extra_flags: &[&st
         }
     }
     cmd.args(extra_flags);
-    cmd.arg("-o").arg(&exe);
+    cmd.arg("-o").arg(&tmp);
     let out = cmd.output().expect("run cc");
     assert!(
         out.status.success(),
@@ -82,7 +102,15 @@ pub fn build_c_file(src: &Path, name: &str, against: Against, extra_flags: &[&st
         against,
         String::from_utf8_lossy(&out.stderr)
     );
+    std::fs::rename(&tmp, &exe).unwrap();
     exe
+}
+
+fn hash(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 /// Run a program, with `LD_LIBRARY_PATH` pointing at ringcap's libraries when

@@ -107,18 +107,23 @@ impl Sender {
 /// EtherType of ringcap's test frames (IEEE local experimental).
 pub const TEST_ETHERTYPE: u16 = 0x88b5;
 
-/// A test frame: dst, src, EtherType 0x88b5, then the 4-byte sequence number
-/// and a payload pattern derived from it, `len` bytes in total (>= 18).
+/// Marker bytes after the sequence number, so C programs can pick test
+/// frames out of any encapsulation.
+pub const MARKER: &[u8; 4] = b"RCAP";
+
+/// A test frame: dst, src, EtherType 0x88b5, the 4-byte sequence number,
+/// "RCAP", then a payload pattern derived from the number; `len` bytes in
+/// total (at least 22).
 pub fn frame(dst: [u8; 6], src: [u8; 6], seq: u32, len: usize) -> Vec<u8> {
     let mut f = Vec::with_capacity(len);
     f.extend_from_slice(&dst);
     f.extend_from_slice(&src);
     f.extend_from_slice(&TEST_ETHERTYPE.to_be_bytes());
     f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(MARKER);
     while f.len() < len {
         f.push((seq as usize + f.len()) as u8);
     }
-    f.truncate(len.max(18));
     f
 }
 
