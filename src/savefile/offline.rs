@@ -111,11 +111,6 @@ impl Offline {
         &self.breaker
     }
 
-    /// Use another breaker (the handle's own).
-    pub fn set_breaker(&mut self, b: Arc<Breaker>) {
-        self.breaker = b;
-    }
-
     /// Install (a validated program) or remove the filter records must
     /// pass: what `pcap_setfilter` does on a savefile handle.
     pub fn set_filter(&mut self, prog: Option<&[Insn]>) {
