@@ -35,7 +35,7 @@ for t in $TARGETS; do
 		continue
 	fi
 	if ! cargo "+$TOOLCHAIN" fuzz run "$t" "$SCRATCH/$t" "fuzz/corpus/$t" -- \
-		-max_total_time="$SECS" -timeout="$HANG" -rss_limit_mb=2048; then
+		-max_total_time="$SECS" -timeout="$HANG" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1; then
 		failed="$failed $t"
 	fi
 done

@@ -8,6 +8,7 @@
 //! - [`dlt`]: link-layer type tables.
 //! - [`bpf`]: classic BPF instructions, validator, interpreter, listings.
 //! - [`error`]: `Error { code, message }`, libpcap's codes and wording.
+//! - [`savefile`]: pcap and pcapng reading and writing.
 //! - `abi`: the C ABI (`pcap_*`, `bpf_*`, `ringcap_*`), nothing else.
 #![deny(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod filter;
 pub mod packet;
 #[allow(unsafe_code)]
 pub mod ring;
+pub mod savefile;
 pub mod sys;
 
 #[allow(unsafe_code)]

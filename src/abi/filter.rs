@@ -194,6 +194,14 @@ pub unsafe extern "C" fn pcap_setfilter(p: *mut pcap_t, fp: *mut bpf_program) ->
         };
         let r = match &mut *g {
             Engine::Live(c) => c.set_filter(insns),
+            Engine::Offline(f) => {
+                if crate::bpf::validate::validate(insns) {
+                    f.set_filter(Some(insns));
+                    Ok(())
+                } else {
+                    Err(crate::Error::msg("BPF program is not valid"))
+                }
+            }
             Engine::Inactive(_) => Err(not_activated()),
             Engine::Dead => Err(crate::Error::msg("A filter cannot be set on a pcap_open_dead pcap_t")),
         };

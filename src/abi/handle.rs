@@ -37,6 +37,8 @@ pub enum Engine {
     Live(Box<LiveCapture>),
     /// `pcap_open_dead`: a link type and snapshot length, nothing to read.
     Dead,
+    /// A savefile being read (`pcap_open_offline` and friends).
+    Offline(Box<crate::savefile::Offline>),
 }
 
 /// Facts about the handle that stay readable while the engine is busy.
@@ -44,6 +46,9 @@ pub enum Engine {
 pub struct Info {
     pub activated: bool,
     pub linktype: i32,
+    /// The extension bits of a savefile's link-type field
+    /// (`pcap_datalink_ext`; written back by `pcap_dump_open`).
+    pub linktype_ext: u32,
     pub snapshot: i32,
     pub precision: Precision,
     /// Live Linux captures whose kernel has SKF_AD_VLAN_TAG_PRESENT
@@ -65,6 +70,7 @@ impl Default for Info {
         Info {
             activated: false,
             linktype: 0,
+            linktype_ext: 0,
             snapshot: 0,
             precision: Precision::Micro,
             vlan_ancillary: false,

@@ -405,6 +405,7 @@ pub unsafe extern "C" fn pcap_setnonblock(p: *mut pcap_t, nonblock: c_int, errbu
                 }
                 Engine::Live(c) => c.set_nonblock(nonblock != 0),
                 Engine::Dead => Err(dead_nonblock()),
+                Engine::Offline(_) => Err(Error::msg("Savefiles cannot be put into non-blocking mode")),
             },
         };
         match r {
@@ -432,6 +433,7 @@ pub unsafe extern "C" fn pcap_getnonblock(p: *mut pcap_t, errbuf: *mut c_char) -
                 Engine::Inactive(_) => Err(not_activated()),
                 Engine::Live(c) => Ok(c.nonblock() as c_int),
                 Engine::Dead => Err(dead_nonblock()),
+                Engine::Offline(_) => Ok(0),
             },
         };
         match r {
@@ -465,6 +467,7 @@ pub extern "C" fn pcap_setdirection(p: *mut pcap_t, d: c_int) -> c_int {
             },
             |e| match e {
                 Engine::Inactive(_) => not_activated(),
+                Engine::Offline(_) => Error::msg("Setting direction is not supported on savefiles"),
                 _ => Error::msg("The packet direction cannot be set on a pcap_open_dead pcap_t"),
             },
         )
@@ -490,7 +493,10 @@ pub unsafe extern "C" fn pcap_stats(p: *mut pcap_t, ps: *mut pcap_stat) -> c_int
         let r = match h.live_shared() {
             Some(l) => l.pcap_stats(),
             None if !h.info().activated => Err(not_activated()),
-            None => Err(Error::msg("Statistics aren't available from a pcap_open_dead pcap_t")),
+            None => match h.engine("pcap_stats") {
+                Ok(g) if matches!(&*g, Engine::Offline(_)) => Err(Error::msg("Statistics aren't available from savefiles")),
+                _ => Err(Error::msg("Statistics aren't available from a pcap_open_dead pcap_t")),
+            },
         };
         match r {
             Ok(s) => {

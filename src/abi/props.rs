@@ -37,7 +37,7 @@ pub unsafe extern "C" fn pcap_perror(p: *mut pcap_t, prefix: *const c_char) {
 
 /// Read a fact that needs an activated handle (PCAP_ERROR_NOT_ACTIVATED
 /// otherwise, as libpcap returns it: without touching the error buffer).
-fn activated_fact(p: *mut pcap_t, f: impl FnOnce(&Info) -> c_int) -> c_int {
+pub(crate) fn activated_fact(p: *mut pcap_t, f: impl FnOnce(&Info) -> c_int) -> c_int {
     // SAFETY: `p` is NULL or a handle pointer from this library.
     let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
     let i = h.info();
@@ -54,10 +54,11 @@ pub extern "C" fn pcap_datalink(p: *mut pcap_t) -> c_int {
     ffi!(code::ERROR, { activated_fact(p, |i| i.linktype) })
 }
 
-/// `pcap_datalink_ext`: the DLT with FCS-length bits (none on Linux).
+/// `pcap_datalink_ext`: the extension bits of the link type (FCS length
+/// and the like, from a savefile's header; 0 for live captures).
 #[no_mangle]
 pub extern "C" fn pcap_datalink_ext(p: *mut pcap_t) -> c_int {
-    ffi!(code::ERROR, { activated_fact(p, |i| i.linktype) })
+    ffi!(code::ERROR, { activated_fact(p, |i| i.linktype_ext as c_int) })
 }
 
 /// `pcap_snapshot`: the snapshot length, or PCAP_ERROR_NOT_ACTIVATED.

@@ -27,6 +27,7 @@ fn with_source(p: *mut pcap_t, what: &str, f: impl FnOnce(&mut dyn PacketSource,
         };
         let r = match &mut *g {
             Engine::Live(c) => f(&mut **c, h),
+            Engine::Offline(o) => f(&mut **o, h),
             Engine::Inactive(_) => Err(not_activated()),
             Engine::Dead => Err(Error::msg("Packets aren't available from a pcap_open_dead pcap_t")),
         };

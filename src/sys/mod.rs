@@ -6,6 +6,7 @@
 //! that the ring, capture and savefile code call.
 #![allow(unsafe_code)]
 
+pub mod filemap;
 pub mod ifaddrs;
 pub mod mmap;
 pub mod netdb;
@@ -13,6 +14,7 @@ pub mod netdev;
 pub mod ns;
 pub mod poll;
 pub mod socket;
+pub mod stdio;
 
 use std::io;
 
