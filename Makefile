@@ -13,7 +13,7 @@ OUT     := target/lib
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 RELEASE := target/release
 
-.PHONY: lib install uninstall test demo bench clean-lib
+.PHONY: lib install uninstall test demo bench header
 
 lib:
 	$(CARGO) build --release --lib
@@ -46,3 +46,7 @@ install: lib
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libringcap.so* $(DESTDIR)$(LIBDIR)/libringcap.a $(DESTDIR)$(LIBDIR)/libpcap.so.0.8
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/ringcap.pc $(DESTDIR)$(INCDIR)/ringcap.h $(DESTDIR)$(INCDIR)/pcap.h
+
+# Regenerate include/ringcap.h from the sources (cbindgen).
+header:
+	RINGCAP_BLESS=1 $(CARGO) test --test header
