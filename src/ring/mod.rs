@@ -13,12 +13,14 @@ pub mod geometry;
 pub mod slot;
 pub mod socket;
 pub mod status;
+pub mod tx;
 
 pub use blocks::BlockRing;
 pub use frames::FrameRing;
 pub use geometry::{Limits, RingGeometry, Version};
 pub use slot::{LinkAddr, Slot, SlotBuf, SlotMeta, SlotPos};
 pub use socket::PacketSocket;
+pub use tx::TxRing;
 
 use crate::error::Result;
 

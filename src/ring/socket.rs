@@ -183,6 +183,13 @@ impl PacketSocket {
         super::RxRing::mapped(self.map.clone()?, self.rx.as_ref()?)
     }
 
+    /// The TX ring (right after the RX ring in the mapping), sharing
+    /// ownership of the mapping.
+    pub fn tx_ring(&self, layout: super::tx::TxLayout) -> Option<super::TxRing> {
+        let off = self.rx.map_or(0, |g| g.size());
+        super::TxRing::mapped(self.map.clone()?, off, self.tx.as_ref()?, layout)
+    }
+
     /// Base of the TX ring in the mapping (right after the RX ring).
     pub fn tx_base(&self) -> Option<*mut u8> {
         let m = self.map.as_ref()?;
