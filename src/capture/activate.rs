@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::deliver::{Delivery, Direction, UserlandFilter};
 use super::env;
+use super::inject;
 use super::linktype::{for_arphrd, vlan_offset, LinkLayout, COOKED_DLTS};
 use super::live::{LiveCapture, LiveShared};
 use super::options::Options;
@@ -166,18 +167,22 @@ fn ring_geometry(opts: &Options, version: Version, reserve: u32, max_packet: u32
     Ok(geometry::plan(&req, limits)?)
 }
 
-/// Set up the RX ring, shrinking by about 5 % on ENOMEM as libpcap does.
-fn setup_ring(sock: &mut PacketSocket, mut g: RingGeometry) -> Result<RingGeometry> {
+/// Set up the RX ring and the TX ring (if any) behind it, shrinking the one
+/// the kernel refused by about 5 % on ENOMEM, as libpcap does.
+fn setup_ring(sock: &mut PacketSocket, mut g: RingGeometry, mut tx: Option<RingGeometry>) -> Result<RingGeometry> {
     loop {
-        match sock.setup_rings(Some(&g), None) {
+        match sock.setup_rings(Some(&g), tx.as_ref()) {
             Ok(()) => return Ok(g),
             Err(RingSetupError::Rx(e)) if e.raw_os_error() == Some(libc::ENOMEM) => match geometry::shrink(&g) {
                 Some(s) => g = s,
                 None => return Err(os_err("can't create rx ring on packet socket", &e)),
             },
-            Err(RingSetupError::Rx(e)) | Err(RingSetupError::Tx(e)) => {
-                return Err(os_err("can't create rx ring on packet socket", &e))
-            }
+            Err(RingSetupError::Tx(e)) if e.raw_os_error() == Some(libc::ENOMEM) => match tx.as_ref().and_then(geometry::shrink) {
+                Some(s) => tx = Some(s),
+                None => return Err(os_err("can't create tx ring on packet socket", &e)),
+            },
+            Err(RingSetupError::Rx(e)) => return Err(os_err("can't create rx ring on packet socket", &e)),
+            Err(RingSetupError::Tx(e)) => return Err(os_err("can't create tx ring on packet socket", &e)),
             Err(RingSetupError::Map(e)) => return Err(os_err("can't mmap rx ring", &e)),
         }
     }
@@ -267,8 +272,10 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         }
     }
     let limits = Limits::probe();
-    let g = ring_geometry(&opts, version, reserve, snapshot.min(dev_max), &limits)?;
-    let g = setup_ring(&mut sock, g)?;
+    let tx_link = inject::TxLink { device: device.clone(), any, cooked };
+    let tx = inject::prepare(&sock, &opts.tx, &tx_link, version, reserve, &limits)?;
+    let g = ring_geometry(&opts, version, reserve + tx.rx_headroom, snapshot.min(dev_max), &limits)?;
+    let g = setup_ring(&mut sock, g, tx.geometry)?;
 
     // The snapshot length as a kernel filter, so the ring never fills with
     // bytes that would be cut off afterwards.
@@ -281,7 +288,10 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         sock.set_nonblocking(true).map_err(|e| os_err("F_SETFL", &e))?;
     }
     let rx = sock.rx_ring().ok_or_else(|| Error::msg("rx ring missing after setup"))?;
-    let shared = Arc::new(LiveShared::new(sock, &device, opts.promisc));
+    let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx)?;
+    let mut shared = LiveShared::new(sock, &device, opts.promisc);
+    *shared.tx.get_mut() = sender;
+    let shared = Arc::new(shared);
     let d = Delivery {
         linktype,
         cooked,

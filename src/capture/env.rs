@@ -23,7 +23,32 @@ pub fn apply(opts: &mut Options, get: &dyn Fn(&str) -> Option<String>) -> Result
         let ms = v.trim().parse::<u32>().map_err(|_| bad("RINGCAP_BLOCK_TIMEOUT_MS", "a number of milliseconds", &v))?;
         opts.ring.block_timeout_ms = Some(ms);
     }
+    if let Some(v) = get("RINGCAP_QDISC_BYPASS") {
+        opts.tx.qdisc_bypass = parse_bool(&v).ok_or_else(|| bad("RINGCAP_QDISC_BYPASS", "0 or 1", &v))?;
+    }
+    if let Some(v) = get("RINGCAP_TX_RING") {
+        let r = parse_tx_ring(&v).ok_or_else(|| bad("RINGCAP_TX_RING", "<frame_size>x<frame_count> (0x0: no TX ring)", &v))?;
+        opts.tx.ring = Some(r);
+    }
+    if let Some(v) = get("RINGCAP_TX_LINEAR") {
+        opts.tx.linear = parse_bool(&v).ok_or_else(|| bad("RINGCAP_TX_LINEAR", "0 or 1", &v))?;
+    }
     Ok(())
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim() {
+        "0" => Some(false),
+        "1" => Some(true),
+        _ => None,
+    }
+}
+
+/// `<frame_size>x<frame_count>`, both non-zero, or `0x0`.
+fn parse_tx_ring(s: &str) -> Option<(u32, u32)> {
+    let (fs, n) = s.split_once(['x', 'X'])?;
+    let (fs, n) = (parse_size(fs)?, n.trim().parse::<u32>().ok()?);
+    ((fs > 0 && n > 0) || (fs == 0 && n == 0)).then_some((fs, n))
 }
 
 /// The process environment.
@@ -85,5 +110,29 @@ mod tests {
         assert!(e.message.starts_with("RINGCAP_RING: expected <block_size>x<block_count>"), "{}", e.message);
         assert!(with(&[("RINGCAP_RING", "0x4")]).is_err());
         assert!(with(&[("RINGCAP_BLOCK_TIMEOUT_MS", "-1")]).is_err());
+    }
+
+    #[test]
+    fn tx_knobs_parse() {
+        let o = with(&[("RINGCAP_QDISC_BYPASS", "1"), ("RINGCAP_TX_RING", "4096x64"), ("RINGCAP_TX_LINEAR", "0")]).unwrap();
+        assert!(o.tx.qdisc_bypass && !o.tx.linear);
+        assert_eq!(o.tx.ring, Some((4096, 64)));
+        assert_eq!(with(&[("RINGCAP_TX_RING", "2k x 16")]).unwrap().tx.ring, Some((2048, 16)));
+        assert_eq!(with(&[("RINGCAP_TX_RING", "0x0")]).unwrap().tx.ring, Some((0, 0)));
+        let o = with(&[]).unwrap();
+        assert!(!o.tx.qdisc_bypass && o.tx.linear && o.tx.ring.is_none());
+    }
+
+    #[test]
+    fn malformed_tx_knobs_name_the_variable() {
+        let e = with(&[("RINGCAP_QDISC_BYPASS", "yes")]).unwrap_err();
+        assert_eq!(e.message, "RINGCAP_QDISC_BYPASS: expected 0 or 1, got 'yes'");
+        let e = with(&[("RINGCAP_TX_RING", "2048")]).unwrap_err();
+        assert_eq!(e.message, "RINGCAP_TX_RING: expected <frame_size>x<frame_count> (0x0: no TX ring), got '2048'");
+        assert!(with(&[("RINGCAP_TX_RING", "2048x0")]).is_err());
+        assert!(with(&[("RINGCAP_TX_RING", "0x16")]).is_err());
+        assert!(with(&[("RINGCAP_TX_RING", "-1x16")]).is_err());
+        let e = with(&[("RINGCAP_TX_LINEAR", "")]).unwrap_err();
+        assert_eq!(e.message, "RINGCAP_TX_LINEAR: expected 0 or 1, got ''");
     }
 }

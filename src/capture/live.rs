@@ -25,6 +25,9 @@ pub struct LiveShared {
     /// their increases since activation (promiscuous captures only).
     sysfs_last: AtomicI64,
     ifdrop: AtomicU64,
+    /// The send side, usable while a read loop owns the capture (a callback
+    /// may inject on its own handle, as with libpcap).
+    pub tx: parking_lot::Mutex<super::inject::Sender>,
 }
 
 /// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
@@ -38,7 +41,14 @@ pub struct Stats {
 impl LiveShared {
     pub fn new(sock: PacketSocket, device: &str, promisc: bool) -> LiveShared {
         let base = if promisc { sysfs_drops(device) } else { 0 };
-        LiveShared { sock, device: device.to_string(), promisc, sysfs_last: AtomicI64::new(base), ifdrop: AtomicU64::new(0) }
+        LiveShared {
+            sock,
+            device: device.to_string(),
+            promisc,
+            sysfs_last: AtomicI64::new(base),
+            ifdrop: AtomicU64::new(0),
+            tx: Default::default(),
+        }
     }
 
     /// `pcap_stats`: packets that passed the kernel filter (drops included)

@@ -6,6 +6,7 @@ pub mod activate;
 pub mod deliver;
 pub mod devices;
 pub mod env;
+pub mod inject;
 pub mod kfilter;
 pub mod linktype;
 pub mod live;

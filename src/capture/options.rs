@@ -40,6 +40,8 @@ pub struct Options {
     pub ring: RingOverride,
     /// The timestamp types this device supports (`pcap_list_tstamp_types`).
     pub tstamp_types: Vec<i32>,
+    /// The send side: TX ring, qdisc bypass, TX timestamps.
+    pub tx: super::inject::TxOptions,
 }
 
 impl Options {
@@ -59,6 +61,7 @@ impl Options {
             tpacket_version: None,
             ring: RingOverride::default(),
             tstamp_types: Vec::new(),
+            tx: Default::default(),
         }
     }
 
