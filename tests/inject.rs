@@ -445,7 +445,8 @@ fn send_queue_pacing() {
         assert!(took >= Duration::from_micros(total as u64), "took {took:?}");
         let got = collect(&mut rx, sent.len(), 5);
         assert_arrived(&got, &sent, "paced");
-        let us = |h: &PacketHeader| i64::from(h.ts.tv_sec) * 1_000_000 + i64::from(h.ts.tv_usec);
+        #[allow(clippy::unnecessary_cast)]
+        let us = |h: &PacketHeader| h.ts.tv_sec as i64 * 1_000_000 + h.ts.tv_usec as i64;
         let mut due = 0;
         for i in 1..got.len() {
             due += gaps_us[i];

@@ -628,8 +628,9 @@ fn read_header(b: &[u8]) -> PacketHeader {
 
 /// Microseconds since the epoch of a send-queue record (WinPcap/Npcap read
 /// the queue's timestamps as microseconds).
+#[allow(clippy::unnecessary_cast)] // time_t is 32-bit on some targets
 fn record_us(h: &PacketHeader) -> i64 {
-    i64::from(h.ts.tv_sec).saturating_mul(1_000_000).saturating_add(i64::from(h.ts.tv_usec))
+    (h.ts.tv_sec as i64).saturating_mul(1_000_000).saturating_add(h.ts.tv_usec as i64)
 }
 
 /// `pcap_sendqueue_transmit`: send every record of `buf`; with `sync`,
