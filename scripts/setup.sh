@@ -31,6 +31,15 @@ setup_deps() {
     export PATH
 }
 
+# cargo-fuzz, for the test suite's short fuzz runs (scripts/fuzz.sh picks
+# nightly if rustup has it, else stable with RUSTC_BOOTSTRAP).
+setup_fuzz() {
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        echo "setup: installing cargo-fuzz" >&2
+        cargo install -q cargo-fuzz --locked >&2 || echo "setup: cargo-fuzz could not be installed" >&2
+    fi
+}
+
 # Run a command in a new network namespace: as root directly, otherwise in a
 # new user namespace where we are root (unshare -Urn).
 run_in_netns() {

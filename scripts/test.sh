@@ -11,6 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 setup_deps
+setup_fuzz
 export CI="${CI:-}"
 log=$(mktemp "${TMPDIR:-/tmp}/ringcap-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
