@@ -38,6 +38,11 @@ run_one() {
         ringcap-next_ex) cmd="$OUT/consumer bca next_ex" env="LD_LIBRARY_PATH=$LIB" ;;
         libpcap-immediate) cmd="$OUT/consumer bca dispatch immediate" env="" ;;
         ringcap-immediate) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB" ;;
+        # Immediate-mode candidates, chosen between by measurement.
+        ringcap-imm-v3) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=3" ;;
+        ringcap-imm-v2) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2" ;;
+        ringcap-imm-v2-spin50) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2 RINGCAP_BUSY_POLL_US=50" ;;
+        ringcap-imm-v2-spin200) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2 RINGCAP_BUSY_POLL_US=200" ;;
         *) echo "unknown variant $variant" >&2; exit 1 ;;
     esac
     tmp=$(mktemp -d)
