@@ -13,7 +13,7 @@ OUT     := target/lib
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 RELEASE := target/release
 
-.PHONY: lib install uninstall test demo bench header
+.PHONY: lib install uninstall test demo bench header matrix
 
 lib:
 	$(CARGO) build --release --lib
@@ -50,3 +50,7 @@ uninstall:
 # Regenerate include/ringcap.h from the sources (cbindgen).
 header:
 	RINGCAP_BLESS=1 $(CARGO) test --test header
+
+# Regenerate MATRIX.md (exports, tcpdump's imports, covering tests).
+matrix:
+	RINGCAP_BLESS=1 $(CARGO) test --test matrix

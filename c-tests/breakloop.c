@@ -9,7 +9,8 @@
  *   reenter            pcap_datalink/pcap_snapshot/pcap_stats/pcap_geterr from a callback
  *   close              pcap_close from a callback (ringcap only: libpcap frees
  *                      the handle under the running loop)
- * Prints READY when the harness should start sending (modes that need frames).
+ * Prints READY once the capture is active (the harness then sends, in the
+ * modes that need frames).
  */
 #include <pcap/pcap.h>
 #include <pthread.h>
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
 		printf("activate: %s\n", pcap_geterr(p));
 		return 1;
 	}
+	printf("READY\n");
+	fflush(stdout);
 	double t0 = now();
 	int r;
 	if (strcmp(mode, "thread") == 0) {
@@ -104,8 +107,6 @@ int main(int argc, char **argv)
 		r = pcap_loop(p, -1, cb_count, NULL);
 		printf("loop=%d count=%d prompt=%d\n", r, count, now() - t0 < 1.5);
 	} else if (strcmp(mode, "callback") == 0) {
-		printf("READY\n");
-		fflush(stdout);
 		r = pcap_loop(p, -1, cb_count, NULL);
 		printf("loop=%d count=%d\n", r, count);
 	} else if (strcmp(mode, "nonblock") == 0) {
@@ -116,13 +117,9 @@ int main(int argc, char **argv)
 		int r2 = pcap_next_ex(p, &h, &d);
 		printf("dispatch=%d next_ex=%d prompt=%d\n", r, r2, now() - t0 < 0.5);
 	} else if (strcmp(mode, "reenter") == 0) {
-		printf("READY\n");
-		fflush(stdout);
 		r = pcap_loop(p, 2, cb_reenter, NULL);
 		printf("loop=%d count=%d\n", r, count);
 	} else if (strcmp(mode, "close") == 0) {
-		printf("READY\n");
-		fflush(stdout);
 		r = pcap_loop(p, -1, cb_close, NULL);
 		printf("loop=%d count=%d\n", r, count);
 		return 0;

@@ -19,7 +19,11 @@ if [ -z "$TARGETS" ]; then
 	TARGETS=$(for f in fuzz/fuzz_targets/*.rs; do basename "$f" .rs; done)
 fi
 HANG=${HANG:-10}
-TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
+# The nightly toolchain if rustup has one, else stable with RUSTC_BOOTSTRAP.
+if [ -z "${FUZZ_TOOLCHAIN:-}" ]; then
+	if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then FUZZ_TOOLCHAIN=nightly; else FUZZ_TOOLCHAIN=stable; fi
+fi
+TOOLCHAIN=$FUZZ_TOOLCHAIN
 if [ "$TOOLCHAIN" = stable ]; then
 	export RUSTC_BOOTSTRAP=1
 fi
@@ -28,7 +32,7 @@ trap 'rm -rf "$SCRATCH"' EXIT INT TERM
 
 failed=""
 for t in $TARGETS; do
-	echo "== fuzz $t for ${SECS}s" >&2
+	echo "fuzz: $t for ${SECS}s" >&2
 	mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t" "$SCRATCH/$t"
 	if ! cargo "+$TOOLCHAIN" fuzz build "$t"; then
 		failed="$failed $t(build)"

@@ -4,42 +4,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-
 use common::netns::{frame, with_veth, Sender};
-use common::{build_c, lib_dir, Against};
+use common::{build_c, start_until_ready, Against};
 
 fn run(against: Against, mode: &'static str, frames: usize) -> String {
     let exe = build_c("breakloop", against, &["-pthread"]);
-    let lib = lib_dir();
     with_veth(move |v| {
-        let mut cmd = Command::new(&exe);
-        cmd.args([v.a.as_str(), mode]).stdout(Stdio::piped());
-        if against == Against::Ringcap {
-            cmd.env("LD_LIBRARY_PATH", &lib);
+        let started = start_until_ready(&exe, &[v.a.as_str(), mode], against);
+        let tx = Sender::new(v.b_index);
+        for i in 0..frames {
+            tx.send(&frame(v.a_mac, v.b_mac, i as u32, 100));
         }
-        let mut child = cmd.spawn().unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut text = String::new();
-        if frames > 0 {
-            loop {
-                let mut line = String::new();
-                assert!(out.read_line(&mut line).unwrap() > 0, "ended before READY: {text}");
-                if line == "READY\n" {
-                    break;
-                }
-                text.push_str(&line);
-            }
-            let tx = Sender::new(v.b_index);
-            for i in 0..frames {
-                tx.send(&frame(v.a_mac, v.b_mac, i as u32, 100));
-            }
-        }
-        out.read_to_string(&mut text).unwrap();
-        let st = child.wait().unwrap();
-        assert!(st.success(), "{mode} against {against:?} failed: {st:?}\n{text}");
-        text
+        started.finish().0
     })
     .expect("namespaces")
 }

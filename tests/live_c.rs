@@ -5,42 +5,20 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use common::netns::{frame, ip, with_veth, Sender};
-use common::{build_c, lib_dir, Against};
+use common::{build_c, start_until_ready, Against};
 
 fn run_live_api(against: Against) -> String {
     let exe = build_c("live_api", against, &[]);
-    let lib = lib_dir();
     with_veth(move |v| {
         // A second pair, left down, for the "device is down" case.
         ip(&["link", "add", "rcd0", "type", "veth", "peer", "name", "rcd1"]);
-        let mut cmd = Command::new(&exe);
-        cmd.args([&v.a, "12", "rcd0"]).stdout(Stdio::piped());
-        if against == Against::Ringcap {
-            cmd.env("LD_LIBRARY_PATH", &lib);
-        }
-        let mut child = cmd.spawn().expect("spawn live_api");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            assert!(out.read_line(&mut line).unwrap() > 0, "live_api ended before READY:\n{text}");
-            text.push_str(&line);
-            if line == "READY\n" {
-                break;
-            }
-        }
+        let started = start_until_ready(&exe, &[&v.a, "12", "rcd0"], against);
         let tx = Sender::new(v.b_index);
         for (i, len) in [60, 61, 100, 333, 1000, 1514].iter().cycle().take(12).enumerate() {
             tx.send(&frame(v.a_mac, v.b_mac, i as u32, *len));
         }
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-        assert!(child.wait().unwrap().success());
-        text + &rest
+        started.finish().0
     })
     .expect("namespaces")
 }

@@ -6,11 +6,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-
 use common::netns::{frame, vlan_frame, with_veth, Sender, Veth};
-use common::{build_c, lib_dir, Against};
+use common::{build_c, start_until_ready, Against};
 
 /// Which interface of the pair the program captures on.
 #[derive(Clone, Copy)]
@@ -22,7 +19,6 @@ enum On {
 
 fn run(against: Against, on: On, count: usize, opts: &[&str], send: fn(&Veth, &Sender)) -> String {
     let exe = build_c("capture_cmp", against, &[]);
-    let lib = lib_dir();
     let opts: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
     with_veth(move |v| {
         let dev = match on {
@@ -30,26 +26,12 @@ fn run(against: Against, on: On, count: usize, opts: &[&str], send: fn(&Veth, &S
             On::B => v.b.clone(),
             On::Any => "any".into(),
         };
-        let mut cmd = Command::new(&exe);
-        cmd.arg(&dev).arg(count.to_string()).args(&opts).stdout(Stdio::piped());
-        if against == Against::Ringcap {
-            cmd.env("LD_LIBRARY_PATH", &lib);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            assert!(out.read_line(&mut line).unwrap() > 0, "ended before READY:\n{text}");
-            text.push_str(&line);
-            if line == "READY\n" {
-                break;
-            }
-        }
+        let count = count.to_string();
+        let mut args: Vec<&str> = vec![&dev, &count];
+        args.extend(opts.iter().map(|s| s.as_str()));
+        let started = start_until_ready(&exe, &args, against);
         send(v, &Sender::new(v.b_index));
-        out.read_to_string(&mut text).unwrap();
-        assert!(child.wait().unwrap().success(), "{text}");
-        text
+        started.finish().0
     })
     .expect("namespaces")
 }

@@ -316,7 +316,7 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         breaker,
         geometry: g,
         vlan_ancillary,
-        spin_ns: 0,
+        spin_ns: opts.busy_poll_us.unwrap_or(0) as u64 * 1000,
         polls: 0,
         wakeups: 0,
     };

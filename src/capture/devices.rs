@@ -73,8 +73,9 @@ fn is_wifi(name: &str) -> bool {
 
 /// Wireless and connection-status flags (libpcap's get_if_flags for Linux).
 fn extra_flags(name: &str, flags: u32) -> Result<u32> {
+    // Loopback devices are neither wireless nor connected/disconnected.
     if flags & PCAP_IF_LOOPBACK != 0 {
-        return Ok(0);
+        return Ok(PCAP_IF_CONNECTION_STATUS_NOT_APPLICABLE);
     }
     let mut extra = 0;
     if is_wifi(name) {

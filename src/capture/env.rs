@@ -23,6 +23,10 @@ pub fn apply(opts: &mut Options, get: &dyn Fn(&str) -> Option<String>) -> Result
         let ms = v.trim().parse::<u32>().map_err(|_| bad("RINGCAP_BLOCK_TIMEOUT_MS", "a number of milliseconds", &v))?;
         opts.ring.block_timeout_ms = Some(ms);
     }
+    if let Some(v) = get("RINGCAP_BUSY_POLL_US") {
+        let us = v.trim().parse::<u32>().map_err(|_| bad("RINGCAP_BUSY_POLL_US", "a number of microseconds", &v))?;
+        opts.busy_poll_us = Some(us);
+    }
     if let Some(v) = get("RINGCAP_QDISC_BYPASS") {
         opts.tx.qdisc_bypass = parse_bool(&v).ok_or_else(|| bad("RINGCAP_QDISC_BYPASS", "0 or 1", &v))?;
     }
@@ -98,6 +102,9 @@ mod tests {
         assert_eq!(o.tpacket_version, Some(Version::V2));
         assert_eq!((o.ring.block_size, o.ring.block_nr, o.ring.frame_size), (1 << 20, 16, 2048));
         assert_eq!(o.ring.block_timeout_ms, Some(5));
+        let o = with(&[("RINGCAP_BUSY_POLL_US", "50")]).unwrap();
+        assert_eq!(o.busy_poll_us, Some(50));
+        assert!(with(&[("RINGCAP_BUSY_POLL_US", "x")]).is_err());
         let o = with(&[("RINGCAP_RING", "262144x8")]).unwrap();
         assert_eq!((o.ring.block_size, o.ring.block_nr, o.ring.frame_size), (262144, 8, 0));
     }

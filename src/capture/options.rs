@@ -40,6 +40,9 @@ pub struct Options {
     pub ring: RingOverride,
     /// The timestamp types this device supports (`pcap_list_tstamp_types`).
     pub tstamp_types: Vec<i32>,
+    /// Spin this long on the ring before sleeping in poll (None: ringcap's
+    /// default for the mode).
+    pub busy_poll_us: Option<u32>,
     /// The send side: TX ring, qdisc bypass, TX timestamps.
     pub tx: super::inject::TxOptions,
 }
@@ -61,6 +64,7 @@ impl Options {
             tpacket_version: None,
             ring: RingOverride::default(),
             tstamp_types: Vec::new(),
+            busy_poll_us: None,
             tx: Default::default(),
         }
     }

@@ -126,3 +126,54 @@ pub fn run(exe: &Path, args: &[&str], against: Against) -> Output {
 }
 
 pub mod netns;
+
+/// A C test program running in the current namespace, with its output read
+/// up to the line `READY` (the point where the harness starts sending).
+pub struct Started {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+    /// What the program printed before READY (READY excluded).
+    pub text: String,
+}
+
+/// Start `exe args` (against ringcap: with LD_LIBRARY_PATH set) and read
+/// its output up to `READY`. Stderr is captured too.
+pub fn start_until_ready(exe: &Path, args: &[&str], against: Against) -> Started {
+    use std::io::BufRead;
+    let mut cmd = Command::new(exe);
+    cmd.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    if against == Against::Ringcap {
+        cmd.env("LD_LIBRARY_PATH", lib_dir());
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {}: {e}", exe.display()));
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "{} ended before READY:\n{text}", exe.display());
+        if line == "READY\n" {
+            break;
+        }
+        text.push_str(&line);
+    }
+    Started { child, out, text }
+}
+
+impl Started {
+    /// Wait for the program; (everything it printed on stdout except the
+    /// READY line, stderr). Fails the test when it did not exit with 0.
+    pub fn finish(mut self) -> (String, String) {
+        use std::io::Read;
+        let mut err = String::new();
+        let mut errp = self.child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            errp.read_to_string(&mut err).unwrap();
+            err
+        });
+        self.out.read_to_string(&mut self.text).unwrap();
+        let st = self.child.wait().unwrap();
+        let err = reader.join().unwrap();
+        assert!(st.success(), "exit {st:?}:\n{}\n{err}", self.text);
+        (self.text, err)
+    }
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Live capture, side by side: a sender (bench/blast.c, TX ring) blasts COUNT
+# frames of 64 and 1500 bytes across a veth pair in a private namespace; the
+# same consumer binary (bench/consumer.c, linked with -lpcap) captures them on
+# the system libpcap and on ringcap (LD_LIBRARY_PATH), with pcap_dispatch,
+# pcap_next_ex and immediate mode; a bare TPACKET_V3 loop (bench/raw_v3.c) is
+# the ceiling. Consumer CPU seconds per million packets, packets delivered,
+# kernel drops and the rate the sender sustained; medians of RUNS runs.
+#
+#   bench/capture.sh            RUNS=3 COUNT64=2000000 COUNT1500=500000
+#
+# Prints `RESULT capture <variant>-<size> <metric> <value>` with metrics
+# cpu_per_mpkt, mpps, got, drops, and for ringcap `ratio_libpcap` (CPU per
+# packet over libpcap's) and `ratio_raw` (over the raw V3 ceiling).
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+COUNT64=${COUNT64:-2000000}
+COUNT1500=${COUNT1500:-500000}
+VARIANTS=${VARIANTS:-"raw-v3 libpcap-dispatch ringcap-dispatch libpcap-next_ex ringcap-next_ex libpcap-immediate ringcap-immediate"}
+OUT=bench/out/capture
+mkdir -p "$OUT"
+make -s lib >&2
+cc -O2 -o "$OUT/blast" bench/blast.c
+cc -O2 -o "$OUT/consumer" bench/consumer.c -lpcap
+cc -O2 -o "$OUT/raw_v3" bench/raw_v3.c
+LIB="$PWD/target/lib"
+
+# One run of one variant, inside its own namespace; prints
+# "<sent> <sender seconds> <got> <drops> <consumer cpu>".
+run_one() {
+    variant=$1 size=$2 count=$3
+    case $variant in
+        raw-v3) cmd="$OUT/raw_v3 bca" env="" ;;
+        libpcap-dispatch) cmd="$OUT/consumer bca dispatch" env="" ;;
+        ringcap-dispatch) cmd="$OUT/consumer bca dispatch" env="LD_LIBRARY_PATH=$LIB" ;;
+        libpcap-next_ex) cmd="$OUT/consumer bca next_ex" env="" ;;
+        ringcap-next_ex) cmd="$OUT/consumer bca next_ex" env="LD_LIBRARY_PATH=$LIB" ;;
+        libpcap-immediate) cmd="$OUT/consumer bca dispatch immediate" env="" ;;
+        ringcap-immediate) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB" ;;
+        # Immediate-mode candidates, chosen between by measurement.
+        ringcap-imm-v3) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=3" ;;
+        ringcap-imm-v2) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2" ;;
+        ringcap-imm-v2-spin50) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2 RINGCAP_BUSY_POLL_US=50" ;;
+        ringcap-imm-v2-spin200) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2 RINGCAP_BUSY_POLL_US=200" ;;
+        *) echo "unknown variant $variant" >&2; exit 1 ;;
+    esac
+    tmp=$(mktemp -d)
+    inner="
+        set -e
+        ip link add bca type veth peer name bcb
+        for d in bca bcb; do echo 1 > /proc/sys/net/ipv6/conf/\$d/disable_ipv6; ip link set \$d up; done
+        mkfifo $tmp/out
+        env $env $cmd > $tmp/out &
+        pid=\$!
+        exec 3< $tmp/out
+        read ready <&3
+        $OUT/blast bcb $count $size > $tmp/sent
+        sleep 1
+        kill -USR1 \$pid
+        cat <&3 > $tmp/got
+        wait \$pid
+        echo \$(cut -d' ' -f2,3 $tmp/sent) \$(cut -d' ' -f2,4,6 $tmp/got)
+    "
+    if [ "$(id -u)" = 0 ]; then unshare -n sh -c "$inner"; else unshare -Urn sh -c "$inner"; fi
+    rm -rf "$tmp"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+for size in 64 1500; do
+    count=$COUNT64
+    [ "$size" = 1500 ] && count=$COUNT1500
+    for v in $VARIANTS; do : > "$OUT/$v-$size.txt"; done
+    i=0
+    while [ "$i" -lt "$RUNS" ]; do
+        # Interleave variants so drift affects all alike.
+        for v in $VARIANTS; do
+            run_one "$v" "$size" "$count" >> "$OUT/$v-$size.txt"
+        done
+        i=$((i + 1))
+    done
+    for v in $VARIANTS; do
+        f="$OUT/$v-$size.txt"
+        cpu=$(awk '{ printf "%.6f\n", ($3 > 0 ? $5 / ($3 / 1e6) : 0) }' "$f" | median)
+        mpps=$(awk '{ printf "%.6f\n", $1 / $2 / 1e6 }' "$f" | median)
+        got=$(awk '{ print $3 }' "$f" | median)
+        drops=$(awk '{ print $4 }' "$f" | median)
+        echo "RESULT capture $v-$size cpu_per_mpkt $cpu"
+        echo "RESULT capture $v-$size mpps $mpps"
+        echo "RESULT capture $v-$size got $got"
+        echo "RESULT capture $v-$size drops $drops"
+        echo "$v $cpu" >> "$OUT/cpu-$size.tmp"
+    done
+    raw=$(awk '$1 == "raw-v3" { print $2 }' "$OUT/cpu-$size.tmp")
+    for m in dispatch next_ex immediate; do
+        lib=$(awk -v v="libpcap-$m" '$1 == v { print $2 }' "$OUT/cpu-$size.tmp")
+        ring=$(awk -v v="ringcap-$m" '$1 == v { print $2 }' "$OUT/cpu-$size.tmp")
+        [ -n "$lib" ] && [ -n "$ring" ] || continue
+        echo "RESULT capture ringcap-$m-$size ratio_libpcap $(awk -v a="$ring" -v b="$lib" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')"
+        [ -n "$raw" ] && echo "RESULT capture ringcap-$m-$size ratio_raw $(awk -v a="$ring" -v b="$raw" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')"
+    done
+    rm -f "$OUT/cpu-$size.tmp"
+done
