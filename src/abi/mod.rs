@@ -31,6 +31,7 @@ pub mod devices;
 pub mod dump;
 pub mod filter;
 pub mod handle;
+pub mod inject;
 pub mod live;
 pub mod names;
 pub mod namedb;

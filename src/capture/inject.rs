@@ -36,7 +36,7 @@ use std::os::fd::AsFd;
 use crate::error::{code, Error, Result};
 use crate::packet::PacketHeader;
 use crate::ring::geometry::{Limits, RingGeometry, Version};
-use crate::ring::tx::{self, StampSource, TxLayout, TxStamp};
+use crate::ring::tx::{self, TxLayout, TxStamp};
 use crate::ring::{PacketSocket, TxRing};
 use crate::sys::{netdev, poll};
 
@@ -64,15 +64,6 @@ pub enum TxTimestamps {
 }
 
 impl TxTimestamps {
-    pub fn from_c(v: i32) -> Option<TxTimestamps> {
-        match v {
-            0 => Some(TxTimestamps::Off),
-            1 => Some(TxTimestamps::Software),
-            2 => Some(TxTimestamps::Hardware),
-            _ => None,
-        }
-    }
-
     fn bits(self) -> u32 {
         match self {
             TxTimestamps::Off => 0,
@@ -698,15 +689,6 @@ fn wait_until(t: u64) {
     }
 }
 
-/// How a TX stamp's source reads in the C API.
-pub fn stamp_source_code(s: StampSource) -> i32 {
-    match s {
-        StampSource::None => 0,
-        StampSource::Software => 1,
-        StampSource::Hardware => 2,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -766,10 +748,9 @@ mod tests {
     }
 
     #[test]
-    fn timestamp_modes() {
-        assert_eq!(TxTimestamps::from_c(0), Some(TxTimestamps::Off));
-        assert_eq!(TxTimestamps::from_c(2), Some(TxTimestamps::Hardware));
-        assert_eq!(TxTimestamps::from_c(3), None);
+    fn timestamp_bits() {
+        assert_eq!(TxTimestamps::Off.bits(), 0);
         assert_eq!(TxTimestamps::Software.bits(), libc::SOF_TIMESTAMPING_SOFTWARE);
+        assert_eq!(TxTimestamps::Hardware.bits(), libc::SOF_TIMESTAMPING_SOFTWARE | libc::SOF_TIMESTAMPING_RAW_HARDWARE);
     }
 }
