@@ -166,8 +166,11 @@ pub unsafe extern "C" fn ringcap_inject_batch(p: *mut pcap_t, frames: *const rin
     ffi!(code::ERROR, {
         // SAFETY: `p` is NULL or a handle pointer from this library.
         let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
-        if count < 0 || (count > 0 && frames.is_null()) {
-            return h.fail(&Error::msg(format!("ringcap_inject_batch: no frames to send ({count} at {frames:p})")));
+        if count < 0 {
+            return h.fail(&Error::msg(format!("ringcap_inject_batch: count {count} is negative")));
+        }
+        if count > 0 && frames.is_null() {
+            return h.fail(&Error::msg(format!("ringcap_inject_batch: frames is NULL (count {count})")));
         }
         let live = match live_send_side(h, "ringcap_inject_batch") {
             Ok(l) => l,
