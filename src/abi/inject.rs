@@ -91,14 +91,13 @@ fn live_send_side<'a>(h: &'a pcap_t, what: &str) -> Result<&'a Arc<LiveShared>, 
 #[no_mangle]
 pub unsafe extern "C" fn pcap_inject(p: *mut pcap_t, buf: *const c_void, size: usize) -> c_int {
     ffi!(code::ERROR, {
-        let errno = caller_errno();
         // SAFETY: `p` is NULL or a handle pointer from this library.
         let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
         if size > i32::MAX as usize {
-            return h.fail(&Error::os(format!("More than {} bytes cannot be injected", i32::MAX), &errno));
+            return h.fail(&Error::os(format!("More than {} bytes cannot be injected", i32::MAX), &caller_errno()));
         }
         if size == 0 {
-            return h.fail(&Error::os("The number of bytes to be injected must not be zero", &errno));
+            return h.fail(&Error::os("The number of bytes to be injected must not be zero", &caller_errno()));
         }
         // SAFETY: the caller passes `size` readable bytes at `buf` (or NULL).
         match unsafe { inject_one(h, buf as *const u8, size, "pcap_inject") } {
@@ -130,11 +129,10 @@ unsafe fn inject_one(h: &pcap_t, buf: *const u8, size: usize, what: &str) -> Res
 #[no_mangle]
 pub unsafe extern "C" fn pcap_sendpacket(p: *mut pcap_t, buf: *const c_uchar, size: c_int) -> c_int {
     ffi!(code::ERROR, {
-        let errno = caller_errno();
         // SAFETY: `p` is NULL or a handle pointer from this library.
         let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
         if size <= 0 {
-            return h.fail(&Error::os("The number of bytes to be sent must be positive", &errno));
+            return h.fail(&Error::os("The number of bytes to be sent must be positive", &caller_errno()));
         }
         // SAFETY: the caller passes `size` readable bytes at `buf` (or NULL).
         match unsafe { inject_one(h, buf, size as usize, "pcap_sendpacket") } {

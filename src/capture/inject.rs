@@ -337,6 +337,28 @@ impl Sender {
 
     /// Send one packet (`pcap_inject`): its length, or libpcap's error.
     pub fn inject(&mut self, sock: &PacketSocket, pkt: &[u8]) -> Result<usize> {
+        // The common case in few steps (after a system call every line of
+        // user code is a cache miss): fill, kick, settle.
+        let plain = self.refused.is_none() && self.timestamps == TxTimestamps::Off;
+        if plain && !pkt.is_empty() && self.frame_limit.is_none_or(|l| l.allows(pkt)) {
+            if let Some(ring) = self.ring.as_mut() {
+                if ring.queued() == 0 && ring.push(pkt) == Ok(true) {
+                    self.stamps.clear();
+                    let r = ring.kick(sock, true);
+                    if r.is_ok() && ring.settle().left == 0 {
+                        return Ok(pkt.len());
+                    }
+                    let mut sent = 0;
+                    return match self.resolve(sock, Mode::Single, &mut sent, r) {
+                        Ok(()) => Ok(pkt.len()),
+                        Err(s) => Err(self.word(0, 0, &[pkt], s, Mode::Single)),
+                    };
+                }
+            }
+        }
+        if plain && self.ring.is_none() && !pkt.is_empty() && self.frame_limit.is_none_or(|l| l.allows(pkt)) {
+            return sock.send(pkt, 0).map_err(|e| os("send", &e));
+        }
         let o = self.send(sock, &[pkt], Mode::Single);
         match o.error {
             Some(e) => Err(e),
@@ -424,11 +446,18 @@ impl Sender {
         if ring.queued() == 0 {
             return Ok(());
         }
+        let r = ring.kick(sock, true);
+        self.resolve(sock, mode, sent, r)
+    }
+
+    /// After a kick that returned `r`: settle the queued frames, kick again
+    /// where `mode` and the error allow, and reclaim what the kernel did not
+    /// take; `sent` grows by the frames taken.
+    fn resolve(&mut self, sock: &PacketSocket, mode: Mode, sent: &mut usize, mut r: io::Result<()>) -> std::result::Result<(), Stop> {
+        let ring = self.ring.as_mut().expect("ring");
         let mut taken = 0;
-        let mut dontwait = true;
         let mut enobufs_since: Option<u64> = None;
         let result = loop {
-            let r = ring.kick(sock, dontwait);
             let s = ring.settle();
             taken += s.taken;
             if s.taken > 0 {
@@ -444,7 +473,7 @@ impl Sender {
                 Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && !sock.nonblocking().unwrap_or(true) => {
                     // The socket's send buffer is full: a blocking kick
                     // sleeps until there is room and sends the rest.
-                    dontwait = false;
+                    r = ring.kick(sock, false);
                 }
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) && mode == Mode::Batch && !sock.nonblocking().unwrap_or(true) => {
                     let now = poll::monotonic_ns();
@@ -453,6 +482,7 @@ impl Sender {
                         break Err(Stop::Os(e));
                     }
                     poll::sleep_ns(20_000);
+                    r = ring.kick(sock, true);
                 }
                 Err(e) => break Err(Stop::Os(e)),
                 // Success with frames left: the kernel's head is not where

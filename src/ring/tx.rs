@@ -246,12 +246,11 @@ pub struct Settled {
 
 #[derive(Debug)]
 pub struct TxRing {
-    base: *mut u8,
     version: Version,
     f: Fields,
-    block_size: usize,
+    /// Every frame's address (no division on the per-frame path).
+    frames: Vec<*mut u8>,
     frame_size: usize,
-    frames_per_block: usize,
     frame_nr: usize,
     layout: TxLayout,
     /// Where the first byte the kernel reads goes (virtio header or packet).
@@ -293,13 +292,21 @@ impl TxRing {
     pub unsafe fn new(base: *mut u8, g: &RingGeometry, layout: TxLayout) -> TxRing {
         let offset = layout.offset(g.version) as usize;
         let vnet = if layout.vnet { VNET_HDR_LEN } else { 0 };
+        let per_block = g.frames_per_block() as usize;
+        let frames = (0..g.frame_nr as usize)
+            .map(|i| {
+                let at = (i / per_block) * g.block_size as usize + (i % per_block) * g.frame_size as usize;
+                // SAFETY: i < frame_nr, so the frame lies inside the ring
+                // (block < block_nr, within * frame_size + frame_size <=
+                // block_size), which the caller guarantees is mapped.
+                unsafe { base.add(at) }
+            })
+            .collect();
         TxRing {
-            base,
             version: g.version,
             f: fields(g.version),
-            block_size: g.block_size as usize,
+            frames,
             frame_size: g.frame_size as usize,
-            frames_per_block: g.frames_per_block() as usize,
             frame_nr: g.frame_nr as usize,
             layout,
             offset,
@@ -337,11 +344,15 @@ impl TxRing {
     }
 
     fn frame(&self, idx: usize) -> *mut u8 {
-        let block = idx / self.frames_per_block;
-        let within = idx % self.frames_per_block;
-        // SAFETY: idx < frame_nr, so the frame lies inside the mapped ring
-        // (block < block_nr, within * frame_size + frame_size <= block_size).
-        unsafe { self.base.add(block * self.block_size + within * self.frame_size) }
+        self.frames[idx]
+    }
+
+    fn next(&self, idx: usize) -> usize {
+        if idx + 1 == self.frame_nr {
+            0
+        } else {
+            idx + 1
+        }
     }
 
     fn status(&self, idx: usize) -> u64 {
@@ -357,8 +368,13 @@ impl TxRing {
         unsafe { status::store(self.frame(idx).add(self.f.status), self.f.width, v) }
     }
 
+    /// The frame `n` (at most frame_nr) frames before the cursor.
     fn idx_back(&self, n: usize) -> usize {
-        (self.cursor + self.frame_nr - n % self.frame_nr) % self.frame_nr
+        if n <= self.cursor {
+            self.cursor - n
+        } else {
+            self.cursor + self.frame_nr - n
+        }
     }
 
     /// Whether the frame at the cursor is ours to fill (the kernel neither
@@ -411,7 +427,7 @@ impl TxRing {
             std::ptr::copy_nonoverlapping(pkt.as_ptr(), f.add(off + vnet), pkt.len());
         }
         self.set_status(self.cursor, SEND_REQUEST);
-        self.cursor = (self.cursor + 1) % self.frame_nr;
+        self.cursor = self.next(self.cursor);
         self.queued += 1;
         Ok(true)
     }
@@ -426,16 +442,17 @@ impl TxRing {
 
     /// Count the queued frames the kernel took and drop them from the queue.
     pub fn settle(&mut self) -> Settled {
-        let start = self.idx_back(self.queued);
+        let mut idx = self.idx_back(self.queued);
         let mut taken = 0;
         let mut wrong_format = false;
         while taken < self.queued {
-            let st = self.status((start + taken) % self.frame_nr);
+            let st = self.status(idx);
             if st & (SEND_REQUEST | WRONG_FORMAT) != 0 {
                 wrong_format = st & WRONG_FORMAT != 0;
                 break;
             }
             taken += 1;
+            idx = self.next(idx);
         }
         self.queued -= taken;
         Settled { taken, wrong_format, left: self.queued }
@@ -445,8 +462,10 @@ impl TxRing {
     /// sent); the cursor returns to the first of them, the kernel's head.
     pub fn reclaim(&mut self) {
         let start = self.idx_back(self.queued);
-        for k in 0..self.queued {
-            self.set_status((start + k) % self.frame_nr, libc::TP_STATUS_AVAILABLE as u64);
+        let mut idx = start;
+        for _ in 0..self.queued {
+            self.set_status(idx, libc::TP_STATUS_AVAILABLE as u64);
+            idx = self.next(idx);
         }
         self.cursor = start;
         self.queued = 0;
