@@ -13,12 +13,18 @@
 #   ringcap-batch-bypass    ... with RINGCAP_QDISC_BYPASS=1
 #   ringcap-batch-zerocopy  ... with RINGCAP_TX_LINEAR=0
 #   ringcap-queue           bench/tx_batch.c: pcap_sendqueue_transmit, 256 records, sync 0
+#   ringcap-batch-<N>       ringcap_inject_batch with N frames per call (the 128-frame
+#                           ring is kicked once per 128), e.g. 1, 16, 64, 1024
+#   ringcap-batch-1024-ring512  ... 1024 per call with RINGCAP_TX_RING=2048x512
 #   trafgen                 Debian's netsniff-ng trafgen, one CPU (its default: qdisc bypass)
 #   trafgen-qdisc           ... with -q (through the qdisc layer, like the others)
 #   raw-ring                bench/tx_raw.c: a plain TPACKET_V2 TX-ring loop, 256 per send()
 #   raw-ring-linear         ... with PACKET_VNET_HDR linear frames (ringcap's mode)
 #   raw-ring-1              ... zero-copy, one frame per send()
 #   raw-ring-linear-1       ... linear, one frame per send()
+# and what the TX ring costs a capture-only handle (OPEN_VARIANTS, bench/tx_open.c:
+# pcap_create + pcap_activate + pcap_close, OPENS times): open-libpcap, open-ringcap
+# (default TX ring), open-ringcap-noring (RINGCAP_TX_RING=0x0).
 # Medians of RUNS (default 3) interleaved runs of: frames per second (the
 # sender's wall clock over its send loop; trafgen's whole run) and sender
 # CPU time (user + system) per frame. With veth the peer's receive work runs
@@ -31,13 +37,16 @@
 #   RESULT tx ringcap-batch ratio_libpcap          batch rate / libpcap pcap_inject's
 #   RESULT tx ringcap-batch ratio_trafgen          batch rate / trafgen's
 #   RESULT tx ringcap-queue ratio_libpcap          send queue rate / libpcap pcap_inject's
-#   and the same with cpu_ratio_* (CPU per frame of the reference over ringcap's).
+#   and the same with cpu_ratio_* (CPU per frame of the reference over ringcap's);
+#   RESULT tx open-<variant> ms_per_open|ring_kib <value>.
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 COUNT=${COUNT:-2000000}
 SIZE=${SIZE:-64}
-VARIANTS=${VARIANTS:-"libpcap-inject ringcap-inject ringcap-inject-v2 ringcap-inject-zerocopy ringcap-inject-noring ringcap-batch ringcap-batch-bypass ringcap-batch-zerocopy ringcap-queue trafgen trafgen-qdisc raw-ring raw-ring-linear raw-ring-1 raw-ring-linear-1"}
+VARIANTS=${VARIANTS:-"libpcap-inject ringcap-inject ringcap-inject-v2 ringcap-inject-zerocopy ringcap-inject-noring ringcap-batch ringcap-batch-bypass ringcap-batch-zerocopy ringcap-queue ringcap-batch-16 ringcap-batch-64 ringcap-batch-1024 ringcap-batch-1024-ring512 trafgen trafgen-qdisc raw-ring raw-ring-linear raw-ring-1 raw-ring-linear-1"}
+OPEN_VARIANTS=${OPEN_VARIANTS:-"open-libpcap open-ringcap open-ringcap-noring"}
+OPENS=${OPENS:-20}
 OUT=bench/out/tx
 mkdir -p "$OUT"
 make -s lib >&2
@@ -46,6 +55,7 @@ cc -O2 -Wall -o "$OUT/tx_inject" bench/tx_inject.c -lpcap
 cc -O2 -Wall -Iinclude -o "$OUT/tx_batch" bench/tx_batch.c -L"$LIB" -lringcap -Wl,-rpath,"$LIB"
 cc -O2 -Wall -o "$OUT/tx_raw" bench/tx_raw.c
 cc -O2 -Wall -o "$OUT/cpuof" bench/cpuof.c
+cc -O2 -Wall -o "$OUT/tx_open" bench/tx_open.c -lpcap
 # trafgen's packet: the same header, zero padding.
 printf '{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x88, 0xb5, fill(0x00, %d) }\n' \
     $((SIZE - 14)) > "$OUT/trafgen.cfg"
@@ -67,6 +77,11 @@ run_one() {
         ringcap-batch-bypass) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_QDISC_BYPASS=1" ;;
         ringcap-batch-zerocopy) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_TX_LINEAR=0" ;;
         ringcap-queue) cmd="$OUT/tx_batch btb $COUNT $SIZE queue 256" ;;
+        ringcap-batch-1024-ring512) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 1024" env="RINGCAP_TX_RING=2048x512" ;;
+        ringcap-batch-*) cmd="$OUT/tx_batch btb $COUNT $SIZE batch ${variant#ringcap-batch-}" ;;
+        open-libpcap) cmd="$OUT/tx_open btb $OPENS" ;;
+        open-ringcap) cmd="$OUT/tx_open btb $OPENS" env="LD_LIBRARY_PATH=$LIB" ;;
+        open-ringcap-noring) cmd="$OUT/tx_open btb $OPENS" env="LD_LIBRARY_PATH=$LIB RINGCAP_TX_RING=0x0" ;;
         trafgen) cmd="$TRAFGEN" ;;
         trafgen-qdisc) cmd="$TRAFGEN -q" ;;
         raw-ring) cmd="$OUT/tx_raw btb $COUNT $SIZE 256 0 0" ;;
@@ -89,14 +104,21 @@ run_one() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-for v in $VARIANTS; do : > "$OUT/$v.txt"; done
+for v in $VARIANTS $OPEN_VARIANTS; do : > "$OUT/$v.txt"; done
 i=0
 while [ "$i" -lt "$RUNS" ]; do
     # Interleave variants so drift (other load on the machine) affects all alike.
-    for v in $VARIANTS; do
+    for v in $VARIANTS $OPEN_VARIANTS; do
         run_one "$v" >> "$OUT/$v.txt" || echo "tx: $v failed" >&2
     done
     i=$((i + 1))
+done
+for v in $OPEN_VARIANTS; do
+    f="$OUT/$v.txt"
+    [ -s "$f" ] || continue
+    # "<opens> <ms per open> <ring KiB> <rx delta>"
+    echo "RESULT tx $v ms_per_open $(awk '{ print $2 }' "$f" | median)"
+    echo "RESULT tx $v ring_kib $(awk '{ print $3 }' "$f" | median)"
 done
 : > "$OUT/summary.tmp"
 for v in $VARIANTS; do
