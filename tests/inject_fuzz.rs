@@ -1,0 +1,72 @@
+//! The send-queue walk's fuzz target (fuzz/fuzz_targets/sendqueue.rs): the
+//! kept corpus and a deterministic stream of mutations of it replayed
+//! through the target's check (always), and the target run for a while when
+//! cargo-fuzz is installed.
+
+use std::process::Command;
+
+mod common;
+
+include!("../fuzz/common/sendqueue.rs");
+
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let dir = common::root().join("fuzz/corpus/sendqueue");
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn kept_corpus_and_mutations_replay_cleanly() {
+    let files = corpus();
+    assert!(files.len() >= 5, "corpus too small");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for (name, data) in &files {
+        check_sendqueue(data);
+        for _ in 0..2000 {
+            let mut m = data.clone();
+            match next() % 4 {
+                0 if !m.is_empty() => {
+                    let i = (next() as usize) % m.len();
+                    m[i] = next() as u8;
+                }
+                1 => m.truncate((next() as usize) % (m.len() + 1)),
+                2 => m.extend((0..next() % 64).map(|_| next() as u8)),
+                _ => {
+                    let other = &files[(next() as usize) % files.len()].1;
+                    m.extend_from_slice(other);
+                }
+            }
+            let r = std::panic::catch_unwind(|| check_sendqueue(&m));
+            assert!(r.is_ok(), "a mutation of {name} fails the check: {m:?}");
+        }
+    }
+}
+
+#[test]
+fn fuzz_target_runs_for_a_while() {
+    let available = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but cargo-fuzz is not installed");
+        eprintln!("cargo-fuzz is not installed: the fuzz run is left out (the replay still runs)");
+        return;
+    }
+    let out = Command::new(common::root().join("scripts/fuzz.sh"))
+        .args(["10", "sendqueue"])
+        .current_dir(common::root())
+        .output()
+        .expect("run scripts/fuzz.sh");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "fuzzing found a failure:\n{}", &log[log.len().saturating_sub(4000)..]);
+    assert!(log.contains("fuzz: sendqueue "), "the target did not run:\n{log}");
+}
