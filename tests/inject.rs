@@ -85,6 +85,33 @@ fn linger(c: &mut LiveCapture, ms: u64) -> Vec<Vec<u8>> {
     got
 }
 
+/// A send queue (WinPcap/Npcap layout) of `frames`, the first stamped at
+/// `t0_us` and each next one `gap_us` later.
+fn queue_of(frames: &[Vec<u8>], t0_us: i64, gap_us: i64) -> Vec<u8> {
+    let mut q = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        let t = t0_us + i as i64 * gap_us;
+        q.extend_from_slice(&(t / 1_000_000).to_ne_bytes());
+        q.extend_from_slice(&(t % 1_000_000).to_ne_bytes());
+        q.extend_from_slice(&(f.len() as u32).to_ne_bytes());
+        q.extend_from_slice(&(f.len() as u32).to_ne_bytes());
+        q.extend_from_slice(f);
+    }
+    q
+}
+
+fn transmit(c: &LiveCapture, q: &[u8], sync: bool) -> (usize, Option<ringcap::Error>) {
+    let s = c.shared();
+    let mut g = s.tx.lock();
+    inject::transmit_queue(&mut g, &s.sock, q, sync)
+}
+
+/// Microseconds of a capture timestamp.
+#[allow(clippy::unnecessary_cast)]
+fn ts_us(h: &PacketHeader) -> i64 {
+    h.ts.tv_sec as i64 * 1_000_000 + h.ts.tv_usec as i64
+}
+
 fn frames(v: &Veth, first: u32, n: usize) -> Vec<Vec<u8>> {
     let sizes = [14, 60, 64, 100, 511, 1000, 1514, 61];
     (0..n).map(|i| frame(v.a_mac, v.b_mac, first + i as u32, sizes[i % sizes.len()].max(22))).collect()
@@ -127,27 +154,28 @@ fn matrix_case(version: Version, linear: bool, bypass: bool) {
         assert!(o.error.is_none(), "{what}: {:?}", o.error);
         assert_eq!(o.sent, 300);
         sent.extend(batch);
-        // A send queue without pacing.
-        let mut q = Vec::new();
+        // A send queue without pacing (stamped a second apart: ignored).
         let queued = frames(v, 340, 25);
-        for (i, f) in queued.iter().enumerate() {
-            q.extend_from_slice(&(1_000 + i as i64).to_ne_bytes());
-            q.extend_from_slice(&0i64.to_ne_bytes());
-            q.extend_from_slice(&(f.len() as u32).to_ne_bytes());
-            q.extend_from_slice(&(f.len() as u32).to_ne_bytes());
-            q.extend_from_slice(f);
-        }
-        let (bytes, err) = {
-            let s = tx.shared();
-            let mut g = s.tx.lock();
-            inject::transmit_queue(&mut g, &s.sock, &q, false)
-        };
+        let q = queue_of(&queued, 1_000_000_000, 1_000_000);
+        let (bytes, err) = transmit(&tx, &q, false);
         assert!(err.is_none(), "{what}: {err:?}");
         assert_eq!(bytes, q.len());
         sent.extend(queued);
+        // And paced: 6 frames 3 ms apart.
+        let paced = frames(v, 365, 6);
+        let q = queue_of(&paced, 1_000_000_000, 3000);
+        let (bytes, err) = transmit(&tx, &q, true);
+        assert_eq!((bytes, err.is_none()), (q.len(), true), "{what}");
+        sent.extend(paced);
 
         let got = collect(&mut rx, sent.len(), 10);
         assert_arrived(&got, &sent, &what);
+        let t = &got[got.len() - 6..];
+        for (i, (h, _)) in t.iter().enumerate() {
+            let at = ts_us(h) - ts_us(&t[0].0);
+            let due = i as i64 * 3000;
+            assert!(at >= due - 200 && at <= due + 10_000, "{what}: paced frame {i} at {at} us, due at {due}");
+        }
         assert_eq!(rx.shared().pcap_stats().unwrap().drop, 0);
         let seen = linger(&mut witness, 100);
         if bypass {
@@ -434,19 +462,14 @@ fn send_queue_pacing() {
             q.extend_from_slice(f);
         }
         let t0 = Instant::now();
-        let (bytes, err) = {
-            let s = tx.shared();
-            let mut g = s.tx.lock();
-            inject::transmit_queue(&mut g, &s.sock, &q, true)
-        };
+        let (bytes, err) = transmit(&tx, &q, true);
         let took = t0.elapsed();
         assert_eq!((bytes, err.is_none()), (q.len(), true));
         let total: i64 = gaps_us.iter().sum();
         assert!(took >= Duration::from_micros(total as u64), "took {took:?}");
         let got = collect(&mut rx, sent.len(), 5);
         assert_arrived(&got, &sent, "paced");
-        #[allow(clippy::unnecessary_cast)]
-        let us = |h: &PacketHeader| h.ts.tv_sec as i64 * 1_000_000 + h.ts.tv_usec as i64;
+        let us = ts_us;
         let mut due = 0;
         for i in 1..got.len() {
             due += gaps_us[i];
