@@ -321,6 +321,9 @@ pub unsafe extern "C" fn pcap_sendqueue_transmit(p: *mut pcap_t, queue: *mut pca
     })
 }
 
+/// Applies a transmit option to an activated live handle.
+type AfterActivation<'a> = &'a dyn Fn(&LiveShared) -> Result<(), Error>;
+
 /// Change a transmit option: in the options of a handle not yet activated
 /// (`before`), or on an activated live handle (`after`; None where the
 /// kernel only takes the option before the rings exist: then
@@ -329,7 +332,7 @@ fn tx_option(
     p: *mut pcap_t,
     what: &str,
     before: impl FnOnce(&mut TxOptions) -> Result<(), Error>,
-    after: Option<&dyn Fn(&LiveShared) -> Result<(), Error>>,
+    after: Option<AfterActivation<'_>>,
 ) -> c_int {
     // SAFETY: `p` is NULL or a handle pointer from this library.
     let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return code::ERROR };
