@@ -160,8 +160,9 @@ int ringcap_get_tx_timestamps(pcap_t *p, struct ringcap_tx_timestamp *out, int m
 
 /*
  `ringcap_set_tpacket_version(p, version)`: TPACKET_V1, V2 or V3 (1, 2, 3)
- for the receive ring, before activation. Returns 0, PCAP_ERROR (with the
- handle's error set) for another number, or PCAP_ERROR_ACTIVATED.
+ for the receive ring and the TX ring (the kernel has one version per
+ socket), before activation. Returns 0, PCAP_ERROR (with the handle's
+ error set) for another number, or PCAP_ERROR_ACTIVATED.
  */
 int ringcap_set_tpacket_version(pcap_t *p, int version);
 

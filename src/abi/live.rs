@@ -229,8 +229,9 @@ pub extern "C" fn pcap_set_tstamp_precision(p: *mut pcap_t, precision: c_int) ->
 }
 
 /// `ringcap_set_tpacket_version(p, version)`: TPACKET_V1, V2 or V3 (1, 2, 3)
-/// for the receive ring, before activation. Returns 0, PCAP_ERROR (with the
-/// handle's error set) for another number, or PCAP_ERROR_ACTIVATED.
+/// for the receive ring and the TX ring (the kernel has one version per
+/// socket), before activation. Returns 0, PCAP_ERROR (with the handle's
+/// error set) for another number, or PCAP_ERROR_ACTIVATED.
 #[no_mangle]
 pub extern "C" fn ringcap_set_tpacket_version(p: *mut pcap_t, version: c_int) -> c_int {
     ffi!(code::ERROR, {
