@@ -170,11 +170,14 @@ fn matrix_case(version: Version, linear: bool, bypass: bool) {
 
         let got = collect(&mut rx, sent.len(), 10);
         assert_arrived(&got, &sent, &what);
+        // Paced frames are never early; how late depends on the machine's
+        // load (tests run in parallel), so only gross lateness fails here
+        // (send_queue_pacing checks the spacing closely).
         let t = &got[got.len() - 6..];
         for (i, (h, _)) in t.iter().enumerate() {
             let at = ts_us(h) - ts_us(&t[0].0);
             let due = i as i64 * 3000;
-            assert!(at >= due - 200 && at <= due + 10_000, "{what}: paced frame {i} at {at} us, due at {due}");
+            assert!(at >= due - 200 && at <= due + 200_000, "{what}: paced frame {i} at {at} us, due at {due}");
         }
         assert_eq!(rx.shared().pcap_stats().unwrap().drop, 0);
         let seen = linger(&mut witness, 100);
@@ -270,6 +273,21 @@ fn oversize_and_empty_frames_are_refused_before_the_ring() {
     }
 }
 
+/// A device with a large MTU: frames hold it, fewer of them.
+#[test]
+fn large_mtu_default_ring() {
+    common::netns::with_veth_opts(&["mtu", "9000"], |v| {
+        let mut rx = open(&v.a, |_| {});
+        let tx = open(&v.b, |_| {});
+        let (fs, n) = tx.shared().tx.lock().ring_shape();
+        assert_eq!((fs, n), (9088, 30), "3 frames per 32 KiB block, 28 rounded up");
+        let sent: Vec<Vec<u8>> = (0..40).map(|i| frame(v.a_mac, v.b_mac, i, 9014)).collect();
+        assert_eq!(send(&tx, &sent).sent, 40);
+        assert_arrived(&collect(&mut rx, 40, 5), &sent, "jumbo");
+        assert_eq!(inject(&tx, &frame(v.a_mac, v.b_mac, 99, 9015)).unwrap_err().message, "send: Message too long");
+    });
+}
+
 #[test]
 fn a_frame_larger_than_the_ring_frame_is_refused() {
     with_veth(|v| {
@@ -290,10 +308,13 @@ fn a_frame_larger_than_the_ring_frame_is_refused() {
 /// gets the same EINVAL); with PACKET_LOSS it discards the frame and goes on.
 #[test]
 fn malformed_frames_wrong_format_and_packet_loss() {
-    for version in [Version::V1, Version::V2, Version::V3] {
+    for (version, linear) in [(Version::V1, true), (Version::V2, false), (Version::V3, true), (Version::V3, false)] {
         with_veth(move |v| {
             let mut rx = open(&v.a, |_| {});
-            let tx = open(&v.b, |o| o.tpacket_version = Some(version));
+            let tx = open(&v.b, |o| {
+                o.tpacket_version = Some(version);
+                o.tx.linear = linear;
+            });
             let short = vec![0xffu8; 10];
             assert_eq!(inject(&tx, &short).unwrap_err().message, "send: Invalid argument", "{version}");
             let mut b = frames(v, 0, 2);
@@ -315,6 +336,7 @@ fn malformed_frames_wrong_format_and_packet_loss() {
             let mut rx = open(&v.a, |_| {});
             let lossy = open(&v.b, |o| {
                 o.tpacket_version = Some(version);
+                o.tx.linear = linear;
                 o.tx.loss = true;
             });
             let mut b = frames(v, 20, 2);
@@ -443,44 +465,49 @@ fn full_ring_blocking_nonblocking_and_close() {
     });
 }
 
-/// `sync`: records go out spaced as their timestamps are.
+/// `sync`: records go out spaced as their timestamps are: never early, and
+/// late by at most 3 ms in one of three attempts (a loaded machine may
+/// delay the sender now and then; a pacing bug fails every attempt).
 #[test]
 fn send_queue_pacing() {
     with_veth(|v| {
         let mut rx = open(&v.a, |o| o.immediate = true);
         let tx = open(&v.b, |_| {});
         let gaps_us = [0i64, 5000, 5000, 10000, 0, 2000, 5000, 5000, 5000, 20000];
-        let mut q = Vec::new();
-        let mut t = 1_700_000_000_000_000i64;
-        let sent: Vec<Vec<u8>> = gaps_us.iter().enumerate().map(|(i, _)| frame(v.a_mac, v.b_mac, i as u32, 80)).collect();
-        for (f, gap) in sent.iter().zip(gaps_us) {
-            t += gap;
-            q.extend_from_slice(&(t / 1_000_000).to_ne_bytes());
-            q.extend_from_slice(&(t % 1_000_000).to_ne_bytes());
-            q.extend_from_slice(&(f.len() as u32).to_ne_bytes());
-            q.extend_from_slice(&(f.len() as u32).to_ne_bytes());
-            q.extend_from_slice(f);
-        }
-        let t0 = Instant::now();
-        let (bytes, err) = transmit(&tx, &q, true);
-        let took = t0.elapsed();
-        assert_eq!((bytes, err.is_none()), (q.len(), true));
         let total: i64 = gaps_us.iter().sum();
-        assert!(took >= Duration::from_micros(total as u64), "took {took:?}");
-        let got = collect(&mut rx, sent.len(), 5);
-        assert_arrived(&got, &sent, "paced");
-        let us = ts_us;
-        let mut due = 0;
-        for i in 1..got.len() {
-            due += gaps_us[i];
-            let at = us(&got[i].0) - us(&got[0].0);
-            // Never early (beyond clock granularity); late by at most 10 ms
-            // on a busy machine (the schedule is absolute, so lateness does
-            // not add up).
-            assert!(at >= due - 200 && at <= due + 10_000, "frame {i} at {at} us, due at {due}");
+        let mut last_report = String::new();
+        for attempt in 0..3u32 {
+            let sent: Vec<Vec<u8>> = (0..gaps_us.len()).map(|i| frame(v.a_mac, v.b_mac, attempt * 100 + i as u32, 80)).collect();
+            let mut q = Vec::new();
+            let mut t = 1_700_000_000_000_000i64;
+            for (f, gap) in sent.iter().zip(gaps_us) {
+                t += gap;
+                q.extend(queue_of(std::slice::from_ref(f), t, 0));
+            }
+            let t0 = Instant::now();
+            let (bytes, err) = transmit(&tx, &q, true);
+            let took = t0.elapsed();
+            assert_eq!((bytes, err.is_none()), (q.len(), true));
+            assert!(took >= Duration::from_micros(total as u64), "took {took:?}");
+            let got = collect(&mut rx, sent.len(), 5);
+            assert_arrived(&got, &sent, "paced");
+            let mut due = 0;
+            let mut late = Vec::new();
+            for i in 1..got.len() {
+                due += gaps_us[i];
+                let at = ts_us(&got[i].0) - ts_us(&got[0].0);
+                // Never early (beyond clock granularity), whatever the load.
+                assert!(at >= due - 200, "frame {i} at {at} us, due at {due}: early");
+                if at > due + 3000 {
+                    late.push(format!("frame {i} at {at} us, due at {due}"));
+                }
+            }
+            if late.is_empty() {
+                return;
+            }
+            last_report = late.join("; ");
         }
-        let span = us(&got[got.len() - 1].0) - us(&got[0].0);
-        assert!((span - total).abs() < 5000, "span {span} us, want {total}");
+        panic!("late in every attempt: {last_report}");
     });
 }
 
