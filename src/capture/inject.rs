@@ -259,7 +259,6 @@ pub struct Sender {
     bits: u32,
     /// TX timestamps of the frames the last send call sent.
     stamps: Vec<TxStamp>,
-    bypass: bool,
 }
 
 impl Default for Sender {
@@ -272,7 +271,6 @@ impl Default for Sender {
             timestamps: TxTimestamps::Off,
             bits: 0,
             stamps: Vec::new(),
-            bypass: false,
         }
     }
 }
@@ -299,7 +297,6 @@ impl Sender {
             timestamps: if plan.geometry.is_some() { o.timestamps } else { TxTimestamps::Off },
             bits: plan.bits,
             stamps: Vec::new(),
-            bypass: o.qdisc_bypass && refused.is_none(),
         })
     }
 
@@ -317,18 +314,12 @@ impl Sender {
         self.ring.as_ref().map(|r| r.layout())
     }
 
-    pub fn bypass(&self) -> bool {
-        self.bypass
-    }
-
     /// PACKET_QDISC_BYPASS after activation.
     pub fn set_bypass(&mut self, sock: &PacketSocket, on: bool) -> Result<()> {
         if let Some(m) = self.refused {
             return Err(Error::msg(m));
         }
-        set_bypass(sock, on)?;
-        self.bypass = on;
-        Ok(())
+        set_bypass(sock, on)
     }
 
     /// TX timestamps after activation (TX ring only).

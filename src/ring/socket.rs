@@ -190,15 +190,6 @@ impl PacketSocket {
         super::TxRing::mapped(self.map.clone()?, off, self.tx.as_ref()?, layout)
     }
 
-    /// Base of the TX ring in the mapping (right after the RX ring).
-    pub fn tx_base(&self) -> Option<*mut u8> {
-        let m = self.map.as_ref()?;
-        self.tx?;
-        let off = self.rx.map_or(0, |g| g.size());
-        // The TX ring starts `off` bytes into the mapping (rx + tx bytes long).
-        Some(m.base().wrapping_add(off))
-    }
-
     pub fn rx_geometry(&self) -> Option<RingGeometry> {
         self.rx
     }

@@ -246,7 +246,6 @@ pub struct Settled {
 
 #[derive(Debug)]
 pub struct TxRing {
-    version: Version,
     f: Fields,
     /// Every frame's address (no division on the per-frame path).
     frames: Vec<*mut u8>,
@@ -303,7 +302,6 @@ impl TxRing {
             })
             .collect();
         TxRing {
-            version: g.version,
             f: fields(g.version),
             frames,
             frame_size: g.frame_size as usize,
@@ -315,10 +313,6 @@ impl TxRing {
             queued: 0,
             keep: None,
         }
-    }
-
-    pub fn version(&self) -> Version {
-        self.version
     }
 
     pub fn frame_count(&self) -> usize {
@@ -381,11 +375,6 @@ impl TxRing {
     /// holds it for sending nor left it marked; timestamp bits may be set).
     pub fn has_room(&self) -> bool {
         self.queued < self.frame_nr && self.status(self.cursor) & (SEND_REQUEST | SENDING | WRONG_FORMAT) == 0
-    }
-
-    /// Whether any frame is still in the kernel's hands (being sent).
-    pub fn in_flight(&self) -> bool {
-        (0..self.frame_nr).any(|i| self.status(i) & SENDING != 0)
     }
 
     /// Fill the frame at the cursor with `pkt` and mark it for sending.
@@ -666,7 +655,6 @@ mod tests {
                 // The kernel takes it; frame 0 is still in flight.
                 set(2, TS_SOFTWARE);
                 assert_eq!(r.settle(), Settled { taken: 1, wrong_format: false, left: 0 });
-                assert!(r.in_flight());
                 assert!(!r.completed(3) && r.completed(1));
                 assert_eq!(r.stamp(1).source, StampSource::Software);
                 assert_eq!(r.push(&[1; 20]), Ok(true));
