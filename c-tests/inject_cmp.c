@@ -7,7 +7,7 @@
  * namespaces; the outputs and the frames arriving at the peer must match.
  *
  * usage: inject_cmp <dev> <peer dev> <cooked dev> <tmp file>
- * Sends test frames (EtherType 0x88b5, as tests/common/netns.rs::frame)
+ * Sends test frames (EtherType 0x88b5, c-tests/test_frame.h)
  * from <dev> (MAC 02:00:00:00:00:0b) to the peer (02:00:00:00:00:0a).
  */
 #include <pcap/pcap.h>
@@ -18,27 +18,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "test_frame.h"
+
 #define SHOWERR(p, expr) do { errno = 0; int r_ = (expr); printf("%s = %d [%s]\n", #expr, r_, pcap_geterr(p)); } while (0)
-
-static const u_char DST[6] = { 2, 0, 0, 0, 0, 0x0a };
-static const u_char SRC[6] = { 2, 0, 0, 0, 0, 0x0b };
-
-/* tests/common/netns.rs::frame */
-static unsigned frame(u_char *f, unsigned seq, unsigned len)
-{
-	memcpy(f, DST, 6);
-	memcpy(f + 6, SRC, 6);
-	f[12] = 0x88;
-	f[13] = 0xb5;
-	f[14] = seq >> 24;
-	f[15] = seq >> 16;
-	f[16] = seq >> 8;
-	f[17] = seq;
-	memcpy(f + 18, "RCAP", 4);
-	for (unsigned i = 22; i < len; i++)
-		f[i] = (u_char)(seq + i);
-	return len;
-}
 
 static int seen;
 static void count(u_char *user, const struct pcap_pkthdr *h, const u_char *d)

@@ -8,7 +8,7 @@
  * the frames the peer receives.
  *
  * usage: inject_ext <dev>
- * Frames: EtherType 0x88b5 test frames (tests/common/netns.rs::frame) from
+ * Frames: EtherType 0x88b5 test frames (c-tests/test_frame.h) from
  * 02:00:00:00:00:0b to 02:00:00:00:00:0a, sequence numbers in print order.
  */
 #include <ringcap.h>
@@ -18,21 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-#define SHOWERR(p, expr) do { int r_ = (expr); printf("%s = %d [%s]\n", #expr, r_, pcap_geterr(p)); } while (0)
+#include "test_frame.h"
 
-static unsigned frame(u_char *f, unsigned seq, unsigned len)
-{
-	static const u_char hdr[14] = { 2, 0, 0, 0, 0, 0x0a, 2, 0, 0, 0, 0, 0x0b, 0x88, 0xb5 };
-	memcpy(f, hdr, 14);
-	f[14] = seq >> 24;
-	f[15] = seq >> 16;
-	f[16] = seq >> 8;
-	f[17] = seq;
-	memcpy(f + 18, "RCAP", 4);
-	for (unsigned i = 22; i < len; i++)
-		f[i] = (u_char)(seq + i);
-	return len;
-}
+#define SHOWERR(p, expr) do { int r_ = (expr); printf("%s = %d [%s]\n", #expr, r_, pcap_geterr(p)); } while (0)
 
 static double now(void)
 {

@@ -9,20 +9,9 @@ mod common;
 
 include!("../fuzz/common/sendqueue.rs");
 
-fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = common::root().join("fuzz/corpus/sendqueue");
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn kept_corpus_and_mutations_replay_cleanly() {
-    let files = corpus();
+    let files = common::fuzz_corpus("sendqueue");
     assert!(files.len() >= 5, "corpus too small");
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {

@@ -11,21 +11,10 @@ include!("../fuzz/common/savefile.rs");
 
 const TARGETS: [&str; 2] = ["savefile_pcap", "savefile_pcapng"];
 
-fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = common::root().join("fuzz/corpus").join(target);
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn kept_corpus_replays_cleanly() {
     for target in TARGETS {
-        let files = corpus(target);
+        let files = common::fuzz_corpus(target);
         assert!(files.len() >= 5, "{target}: corpus too small");
         for (name, data) in files {
             let input = if target == "savefile_pcapng" {

@@ -289,6 +289,29 @@ fn pow2_floor(x: usize) -> u32 {
     1 << (31 - x.leading_zeros())
 }
 
+/// Among the power-of-two blocks from `smallest` to `largest`, the one that
+/// wastes the smallest share of itself on `frame_size` frames (ties to the
+/// smaller block); larger blocks are not tried once one holds `enough`
+/// frames.
+pub fn least_waste_block(frame_size: u32, smallest: u32, largest: u32, enough: u32) -> u32 {
+    let mut best = (u64::MAX, smallest);
+    let mut b = smallest;
+    while b <= largest {
+        let waste = (b % frame_size) as u64 * 1_000_000 / b as u64;
+        if waste < best.0 {
+            best = (waste, b);
+        }
+        if b / frame_size >= enough {
+            break;
+        }
+        b = match b.checked_mul(2) {
+            Some(n) => n,
+            None => break,
+        };
+    }
+    best.1
+}
+
 /// Compute a geometry for a request. Blocks are powers of two between the
 /// smallest that holds one packet and about a sixteenth of the buffer (so a
 /// ring has ~16 blocks for the kernel to fill while user space reads
@@ -318,17 +341,7 @@ pub fn plan(req: &RingRequest, limits: &Limits) -> Result<RingGeometry, Geometry
     let largest = pow2_floor(req.buffer_bytes / 16).clamp(smallest, max_block);
     let (block_size, frame_size) = match req.version {
         Version::V1 | Version::V2 => {
-            // Least wasted bytes per block, ties to the smaller block.
-            let mut best = (u64::MAX, smallest);
-            let mut b = smallest;
-            while b <= largest {
-                let waste = (b % frame_need) as u64 * 1_000_000 / b as u64;
-                if waste < best.0 {
-                    best = (waste, b);
-                }
-                b <<= 1;
-            }
-            (best.1, frame_need)
+            (least_waste_block(frame_need, smallest, largest, u32::MAX), frame_need)
         }
         // The kernel ignores the V3 frame size for reception but checks it:
         // the smallest legal one keeps frame_nr meaningful.

@@ -185,20 +185,8 @@ pub fn plan(
     let page = limits.page_size.max(4096);
     let smallest = frame_size.max(page).checked_next_power_of_two().unwrap_or(u32::MAX);
     let cap = smallest.max(32 << 10).min(limits.max_block().max(page));
-    let mut best = (u64::MAX, smallest);
-    let mut b = smallest;
-    while b <= cap {
-        let waste = (b % frame_size) as u64 * 1_000_000 / b as u64;
-        if waste < best.0 {
-            best = (waste, b);
-        }
-        // A block holding every frame is as large as it needs to be.
-        if b / frame_size >= frame_count {
-            break;
-        }
-        b <<= 1;
-    }
-    let block_size = best.1;
+    // A block holding every frame is as large as it needs to be.
+    let block_size = geometry::least_waste_block(frame_size, smallest, cap, frame_count);
     let per_block = (block_size / frame_size).max(1);
     let blocks = frame_count.div_ceil(per_block);
     let g = RingGeometry {

@@ -125,6 +125,19 @@ pub fn run(exe: &Path, args: &[&str], against: Against) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
 }
 
+/// The kept corpus of a fuzz target (fuzz/corpus/<target>/), as (file
+/// name, bytes), sorted by name.
+pub fn fuzz_corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = root().join("fuzz/corpus").join(target);
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
 pub mod netns;
 
 /// A C test program running in the current namespace, with its output read
