@@ -179,7 +179,7 @@ impl Offline {
             let data = &bytes[off + hl..off + len];
             off += len;
             self.src.prefetch_for(base + off);
-            if self.filter.as_ref().map_or(true, |f| f.run(data, self.hdr.len, None) != 0) {
+            if self.filter.as_ref().is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
                 cb(&self.hdr, data);
                 *n += 1;
                 if *n >= cnt {
