@@ -209,6 +209,13 @@ static int load_programs(const char *path, struct prog **out)
 	return count;
 }
 
+static void free_programs(struct prog *progs, int count)
+{
+	for (int i = 0; i < count; i++)
+		free(progs[i].insns);
+	free(progs);
+}
+
 /* ---- packets ----------------------------------------------------------- */
 
 struct pkt {
@@ -407,6 +414,7 @@ static int filter_mode(const char *file, int count)
 		}
 		free(p);
 	}
+	free_programs(progs, nprogs);
 	return 0;
 }
 
@@ -460,6 +468,7 @@ static int dump_mode(const char *file)
 		printf("-- empty option %d\n", option);
 		bpf_dump(&empty, option);
 	}
+	free_programs(progs, nprogs);
 	return 0;
 }
 

@@ -22,11 +22,8 @@ fn exe(against: Against) -> &'static Path {
 /// Run the program against one library, optionally feeding `stdin` through
 /// a pipe.
 fn run(against: Against, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(exe(against));
+    let mut cmd = common::command(exe(against), against);
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if against == Against::Ringcap {
-        cmd.env("LD_LIBRARY_PATH", lib_dir());
-    }
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     let mut child = cmd.spawn().expect("spawn savefile_rw");
     if let Some(bytes) = stdin {

@@ -46,6 +46,15 @@ fn with_source(p: *mut pcap_t, what: &str, f: impl FnOnce(&mut dyn PacketSource,
     }
 }
 
+/// Report a bad argument on the handle (when there is one) and return -1.
+fn bad_argument(p: *mut pcap_t, msg: &str) -> c_int {
+    // SAFETY: `p` is NULL or a handle pointer from this library.
+    match unsafe { pcap_t::from_ptr(p) } {
+        Some(h) => h.fail(&Error::msg(msg)),
+        None => code::ERROR,
+    }
+}
+
 /// Adapt a C callback to the core's per-packet closure.
 fn c_callback(cb: unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8), user: *mut u8) -> impl FnMut(&PacketHeader, &[u8]) {
     move |hdr: &PacketHeader, data: &[u8]| {
@@ -61,9 +70,7 @@ fn c_callback(cb: unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8), 
 #[no_mangle]
 pub extern "C" fn pcap_dispatch(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, user: *mut u8) -> c_int {
     ffi!(code::ERROR, {
-        let Some(cb) = callback else {
-            return with_source(p, "pcap_dispatch", |_, _| Err(Error::msg("pcap_dispatch: the callback is NULL")));
-        };
+        let Some(cb) = callback else { return bad_argument(p, "pcap_dispatch: the callback is NULL") };
         with_source(p, "pcap_dispatch", |src, _| src.dispatch(cnt, &mut c_callback(cb, user)))
     })
 }
@@ -74,9 +81,7 @@ pub extern "C" fn pcap_dispatch(p: *mut pcap_t, cnt: c_int, callback: pcap_handl
 #[no_mangle]
 pub extern "C" fn pcap_loop(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, user: *mut u8) -> c_int {
     ffi!(code::ERROR, {
-        let Some(cb) = callback else {
-            return with_source(p, "pcap_loop", |_, _| Err(Error::msg("pcap_loop: the callback is NULL")));
-        };
+        let Some(cb) = callback else { return bad_argument(p, "pcap_loop: the callback is NULL") };
         with_source(p, "pcap_loop", |src, _| src.run_loop(cnt, &mut c_callback(cb, user)))
     })
 }
@@ -88,7 +93,7 @@ pub extern "C" fn pcap_loop(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, 
 pub unsafe extern "C" fn pcap_next_ex(p: *mut pcap_t, pkt_header: *mut *mut pcap_pkthdr, pkt_data: *mut *const u8) -> c_int {
     ffi!(code::ERROR, {
         if pkt_header.is_null() || pkt_data.is_null() {
-            return with_source(p, "pcap_next_ex", |_, _| Err(Error::msg("pcap_next_ex: NULL header or data pointer")));
+            return bad_argument(p, "pcap_next_ex: NULL header or data pointer");
         }
         with_source(p, "pcap_next_ex", |src, h| match src.next_packet()? {
             Next::Packet(hdr, data) => {
@@ -113,7 +118,7 @@ pub unsafe extern "C" fn pcap_next_ex(p: *mut pcap_t, pkt_header: *mut *mut pcap
 pub unsafe extern "C" fn pcap_next(p: *mut pcap_t, h: *mut pcap_pkthdr) -> *const u8 {
     ffi!(std::ptr::null(), {
         if h.is_null() {
-            with_source(p, "pcap_next", |_, _| Err(Error::msg("pcap_next: the header pointer is NULL")));
+            bad_argument(p, "pcap_next: the header pointer is NULL");
             return std::ptr::null();
         }
         let mut out: *const u8 = std::ptr::null();

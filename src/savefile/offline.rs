@@ -15,6 +15,7 @@ use super::pcapng::NgReader;
 use super::source::{Source, Span, Taken};
 use super::{read_error, FileInfo};
 use crate::bpf::interp::Compiled;
+use crate::bpf::insn::{BPF_K, BPF_RET};
 use crate::bpf::Insn;
 use crate::error::{Error, Result};
 use crate::packet::{break_error, Breaker, Next, PacketHeader, PacketSource};
@@ -114,7 +115,11 @@ impl Offline {
     /// Install (a validated program) or remove the filter records must
     /// pass: what `pcap_setfilter` does on a savefile handle.
     pub fn set_filter(&mut self, prog: Option<&[Insn]>) {
-        self.filter = prog.map(Compiled::new);
+        // A lone `ret #k` with k != 0 (what `pcap_compile` makes of an empty
+        // expression, which tcpdump always installs) accepts every record:
+        // no need to run it.
+        let accepts_all = |p: &[Insn]| matches!(p, [i] if i.code == BPF_RET | BPF_K && i.k != 0);
+        self.filter = prog.filter(|p| !accepts_all(p)).map(Compiled::new);
     }
 
     /// Whether records are delivered without a copy.
@@ -174,7 +179,7 @@ impl Offline {
             let data = &bytes[off + hl..off + len];
             off += len;
             self.src.prefetch_for(base + off);
-            if self.filter.as_ref().map_or(true, |f| f.run(data, self.hdr.len, None) != 0) {
+            if self.filter.as_ref().is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
                 cb(&self.hdr, data);
                 *n += 1;
                 if *n >= cnt {
@@ -349,6 +354,18 @@ mod tests {
             assert!(matches!(o.next_packet().unwrap(), Next::Eof));
             o.set_filter(None);
         }
+    }
+
+    #[test]
+    fn accept_all_and_reject_all_programs() {
+        use crate::bpf::insn::*;
+        let mut o = Offline::open(Source::memory(five()), 0).unwrap();
+        o.set_filter(Some(&[Insn::stmt(BPF_RET | BPF_K, 262_144)]));
+        assert!(o.filter.is_none());
+        assert_eq!(o.dispatch(2, &mut |_, _| {}).unwrap(), 2);
+        o.set_filter(Some(&[Insn::stmt(BPF_RET | BPF_K, 0)]));
+        assert!(o.filter.is_some());
+        assert_eq!(o.dispatch(-1, &mut |_, _| panic!("rejected")).unwrap(), 0);
     }
 
     #[test]

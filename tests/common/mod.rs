@@ -27,6 +27,14 @@ pub fn lib_dir() -> PathBuf {
     root().join("target/lib")
 }
 
+/// `RINGCAP_CHECK=asan` builds the C programs that run on ringcap with
+/// AddressSanitizer and UndefinedBehaviorSanitizer; `RINGCAP_CHECK=valgrind`
+/// runs them under valgrind's memcheck (any error, or any definitely lost
+/// block, fails the run). scripts/sanitize.sh sets these.
+fn check_mode() -> Option<String> {
+    std::env::var("RINGCAP_CHECK").ok().filter(|m| m == "asan" || m == "valgrind")
+}
+
 /// Which library a C program is built and run against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Against {
@@ -74,7 +82,11 @@ fn compile_c(src: &Path, name: &str, against: Against, extra_flags: &[&str]) -> 
     std::fs::create_dir_all(&out_dir).unwrap();
     // Distinct flags give distinct executables; write under a temporary name
     // and rename, so another test process never runs a half-written file.
-    let suffix = if extra_flags.is_empty() { String::new() } else { format!("-{:x}", hash(extra_flags)) };
+    let asan = against == Against::Ringcap && check_mode().as_deref() == Some("asan");
+    let mut suffix = if extra_flags.is_empty() { String::new() } else { format!("-{:x}", hash(extra_flags)) };
+    if asan {
+        suffix.push_str("-asan");
+    }
     let exe = out_dir.join(format!("{name}-{}{suffix}", against.tag()));
     let tmp = out_dir.join(format!(".{name}-{}{suffix}.{}", against.tag(), std::process::id()));
     let mut cmd = Command::new("cc");
@@ -93,6 +105,9 @@ fn compile_c(src: &Path, name: &str, against: Against, extra_flags: &[&str]) -> 
         }
     }
     cmd.args(extra_flags);
+    if asan {
+        cmd.args(["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all"]);
+    }
     cmd.arg("-o").arg(&tmp);
     let out = cmd.output().expect("run cc");
     assert!(
@@ -117,12 +132,29 @@ fn hash(parts: &[&str]) -> u64 {
 /// `against` is ringcap (so an unmodified binary linked with -lpcap loads
 /// ringcap's libpcap.so.0.8).
 pub fn run(exe: &Path, args: &[&str], against: Against) -> Output {
-    let mut cmd = Command::new(exe);
-    cmd.args(args);
-    if against == Against::Ringcap {
-        cmd.env("LD_LIBRARY_PATH", lib_dir());
+    command(exe, against).args(args).output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
+}
+
+/// The command that runs a C test program: against ringcap, with
+/// LD_LIBRARY_PATH set, and under valgrind or with sanitizer options when
+/// `RINGCAP_CHECK` asks for it.
+pub fn command(exe: &Path, against: Against) -> Command {
+    if against == Against::System {
+        return Command::new(exe);
     }
-    cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", exe.display()))
+    let mut cmd = match check_mode().as_deref() {
+        Some("valgrind") => {
+            let mut c = Command::new("valgrind");
+            c.args(["-q", "--error-exitcode=97", "--leak-check=full", "--errors-for-leak-kinds=definite"]);
+            c.args(["--show-leak-kinds=definite", "--track-fds=no"]).arg(exe);
+            c
+        }
+        _ => Command::new(exe),
+    };
+    cmd.env("LD_LIBRARY_PATH", lib_dir());
+    cmd.env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=98");
+    cmd.env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+    cmd
 }
 
 /// The kept corpus of a fuzz target (fuzz/corpus/<target>/), as (file
@@ -153,11 +185,8 @@ pub struct Started {
 /// its output up to `READY`. Stderr is captured too.
 pub fn start_until_ready(exe: &Path, args: &[&str], against: Against) -> Started {
     use std::io::BufRead;
-    let mut cmd = Command::new(exe);
+    let mut cmd = command(exe, against);
     cmd.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    if against == Against::Ringcap {
-        cmd.env("LD_LIBRARY_PATH", lib_dir());
-    }
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {}: {e}", exe.display()));
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut text = String::new();

@@ -1,0 +1,88 @@
+//! Faults and misuse: no privilege, descriptor exhaustion and leaks over
+//! thousands of handles, and misuse of the C ABI (NULL handles and buffers,
+//! closed handles, double frees, bogus programs, wrong states).
+
+mod common;
+
+use std::process::Command;
+
+use common::netns::with_veth;
+use common::{build_c, lib_dir, run, Against};
+
+#[test]
+fn misuse_gets_documented_failures_not_crashes() {
+    let exe = build_c("misuse", Against::Ringcap, &[]);
+    let out = with_veth(move |_| run(&exe, &[], Against::Ringcap)).expect("namespaces");
+    assert!(out.status.success(), "{:?}", out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let expected = "\
+activate(NULL) = -1
+set_snaplen(NULL) = -1
+dispatch(NULL) = -1
+loop(NULL) = -1
+next_ex(NULL) = -1
+next(NULL) = (nil)
+stats(NULL) = -1
+datalink(NULL) = -1
+geterr(NULL) = (nil)
+setfilter(NULL) = -1
+compile(NULL) = -1
+fileno(NULL) = -1
+list_datalinks(NULL) = -1
+getnonblock(NULL) = -1
+findalldevs(NULL list) = -1 [pcap_findalldevs: the list pointer is NULL]
+stats(p, NULL) = -1 [pcap_stats: the pcap_stat pointer is NULL]
+next_ex(p, NULL, NULL) = -1 [pcap_next_ex: NULL header or data pointer]
+dispatch(p, NULL callback) = -1 [pcap_dispatch: the callback is NULL]
+setfilter(p, NULL) = -1 [setfilter: No filter specified]
+compile(p, NULL) = -1 [pcap_compile: NULL struct bpf_program pointer]
+list_datalinks(p, NULL) = -1 [pcap_list_datalinks: the list pointer is NULL]
+after two freecodes: bf_len=0 bf_insns=(nil)
+setfilter(bogus) = -1 [BPF program is not valid]
+setfilter(no ret) = -1 [BPF program is not valid]
+datalink(inactive) = -3
+compile(inactive) = -1 [not-yet-activated pcap_t passed to pcap_compile]
+set_promisc(active) = -4
+datalink(closed) = -1
+survived
+";
+    assert_eq!(text, expected);
+}
+
+/// Run a program with CAP_NET_RAW (and CAP_NET_ADMIN) removed from its
+/// bounding set, so it runs as root without the right to open packet sockets.
+fn without_net_raw(exe: std::path::PathBuf, dev: &str, against: Against) -> String {
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--bounding-set=-net_raw,-net_admin", "--inh-caps=-all"]).arg(&exe).arg(dev);
+    if against == Against::Ringcap {
+        cmd.env("LD_LIBRARY_PATH", lib_dir());
+    }
+    let out = cmd.output().expect("setpriv (util-linux)");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn no_privilege_matches_libpcap() {
+    let sys_exe = build_c("noperm", Against::System, &[]);
+    let our_exe = build_c("noperm", Against::Ringcap, &[]);
+    let (sys, ours) = with_veth(move |v| {
+        (without_net_raw(sys_exe, &v.a, Against::System), without_net_raw(our_exe, &v.a, Against::Ringcap))
+    })
+    .expect("namespaces");
+    assert!(sys.contains("activate = -8"), "libpcap refused with PERM_DENIED:\n{sys}");
+    assert_eq!(ours, sys);
+}
+
+#[test]
+fn thousands_of_handles_leak_nothing_and_fd_exhaustion_is_an_error() {
+    let exe = build_c("leaks", Against::Ringcap, &[]);
+    let out = with_veth(move |v| run(&exe, &[&v.a, "2000"], Against::Ringcap)).expect("namespaces");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("fds unchanged, maps unchanged after 2000 handles"), "{text}");
+    // Either step may be the one to run out: pcap_create (its ethtool socket,
+    // as in libpcap) or pcap_activate (the packet socket).
+    assert!(text.contains("out of descriptors after some handles: ") && text.contains("Too many open files]"), "{text}");
+    assert!(text.contains("after closing them: activate = 0"), "{text}");
+}
