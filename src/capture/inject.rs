@@ -45,10 +45,10 @@ pub const ANY_REFUSED: &str = "Sending packets isn't supported on the \"any\" de
 pub const COOKED_REFUSED: &str = "Sending packets isn't supported in cooked mode";
 
 /// TX ring frames when the caller sets none, for MTU-sized frames up to
-/// 2 KiB: enough for a batch to amortise its `send()` (bench/tx.sh: 16
-/// frames per call cost 40 % more CPU per frame than 256, 64 about 5 %
-/// more), few enough that the ring stays in the CPU cache (a 1 MiB ring is
-/// slower than 256 KiB) and a capture-only handle pays 256 KiB.
+/// 2 KiB: enough for a batch to amortise its `send()` (bench/tx.sh, 64-byte
+/// frames on veth: 16 frames per call cost 7 % more CPU per frame than 256,
+/// 64 about 2 %; a 512-frame ring sends 1024-frame batches no faster), and
+/// a capture-only handle pays 256 KiB.
 pub const DEFAULT_TX_FRAMES: u32 = 128;
 /// Devices with a large MTU get fewer frames (at least this many), so the
 /// ring stays near [`DEFAULT_TX_BYTES`].
