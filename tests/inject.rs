@@ -532,6 +532,15 @@ fn tx_timestamps() {
                 assert!((st.sec, st.nsec) >= last, "{version}: in order");
                 last = (st.sec, st.nsec);
             }
+            // Hardware asked for: veth has no NIC clock, the software stamp
+            // stands in.
+            {
+                let sh = tx.shared();
+                sh.tx.lock().set_timestamps(&sh.sock, TxTimestamps::Hardware).unwrap();
+            }
+            assert_eq!(send(&tx, &frames(v, 0, 3)).sent, 3);
+            let s = tx.shared().tx.lock().stamps().to_vec();
+            assert_eq!(s.iter().map(|x| x.source).collect::<Vec<_>>(), vec![StampSource::Software; 3], "{version}");
             // Off again: no stamps.
             {
                 let sh = tx.shared();
