@@ -16,8 +16,9 @@ use common::{build_c, lib_dir, Against};
 use ringcap::capture::{self, Options};
 use ringcap::packet::{Breaker, PacketSource};
 
-/// The program's output and the test frames the peer captured, in order.
-fn run_inject_cmp(against: Against) -> (String, Vec<Vec<u8>>) {
+/// The program's output and the test frames the peer captured, in order;
+/// `env` is added to the program's environment.
+fn run_inject_cmp(against: Against, env: &'static [(&'static str, &'static str)]) -> (String, Vec<Vec<u8>>) {
     let exe = build_c("inject_cmp", against, &[]);
     let lib = lib_dir();
     with_veth(move |v| {
@@ -34,6 +35,7 @@ fn run_inject_cmp(against: Against) -> (String, Vec<Vec<u8>>) {
         if against == Against::Ringcap {
             cmd.env("LD_LIBRARY_PATH", &lib);
         }
+        cmd.envs(env.iter().copied());
         let out = cmd.output().expect("run inject_cmp");
         let _ = std::fs::remove_file(&tmp);
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -56,8 +58,8 @@ fn run_inject_cmp(against: Against) -> (String, Vec<Vec<u8>>) {
 
 #[test]
 fn inject_matches_libpcap() {
-    let (sys, sys_frames) = run_inject_cmp(Against::System);
-    let (ours, our_frames) = run_inject_cmp(Against::Ringcap);
+    let (sys, sys_frames) = run_inject_cmp(Against::System, &[]);
+    let (ours, our_frames) = run_inject_cmp(Against::Ringcap, &[]);
     let special = "inactive sendpacket = ";
     let pick = |t: &str| t.lines().find(|l| l.starts_with(special)).map(str::to_string);
     assert_eq!(pick(&sys).as_deref(), Some("inactive sendpacket = 0 [This handle hasn't been activated yet]"), "{sys}");
@@ -70,4 +72,42 @@ fn inject_matches_libpcap() {
     assert!(sys.contains("witness captured = 41"), "{sys}");
     assert_eq!(sys_frames.len(), 47, "frames at the peer with libpcap");
     assert!(sys_frames == our_frames, "the peer receives the same frames ({} vs {})", sys_frames.len(), our_frames.len());
+}
+
+/// The knobs an unmodified program gets: qdisc bypass hides the frames from
+/// the other capture on the device (the kernel's rule), a small TX ring and
+/// TPACKET_V2 change nothing else; without a TX ring, the same too.
+#[test]
+fn environment_knobs_reach_unmodified_programs() {
+    let (plain, plain_frames) = run_inject_cmp(Against::Ringcap, &[]);
+    let (knobs, knob_frames) =
+        run_inject_cmp(Against::Ringcap, &[("RINGCAP_QDISC_BYPASS", "1"), ("RINGCAP_TX_RING", "4096x16"), ("RINGCAP_TPACKET_VERSION", "2")]);
+    let expected = plain.replace("witness captured = 41", "witness captured = 0");
+    assert_ne!(expected, plain);
+    assert_eq!(knobs, expected);
+    assert!(knob_frames == plain_frames, "the peer receives the same frames");
+    let (noring, noring_frames) = run_inject_cmp(Against::Ringcap, &[("RINGCAP_TX_RING", "0x0")]);
+    assert_eq!(noring, plain);
+    assert!(noring_frames == plain_frames);
+    let bad = run_inject_cmp_expect_failure(&[("RINGCAP_TX_RING", "lots")]);
+    assert!(bad.contains("RINGCAP_TX_RING: expected <frame_size>x<frame_count> (0x0: no TX ring), got 'lots'"), "{bad}");
+}
+
+/// Run inject_cmp on ringcap expecting it to stop at its first activation;
+/// its output.
+fn run_inject_cmp_expect_failure(env: &'static [(&'static str, &'static str)]) -> String {
+    let exe = build_c("inject_cmp", Against::Ringcap, &[]);
+    let lib = lib_dir();
+    with_veth(move |v| {
+        ip(&["link", "add", "isdn0", "type", "veth", "peer", "name", "isdn1"]);
+        let out = Command::new(&exe)
+            .args([v.b.as_str(), v.a.as_str(), "isdn0", "/dev/null"])
+            .env("LD_LIBRARY_PATH", &lib)
+            .envs(env.iter().copied())
+            .output()
+            .expect("run inject_cmp");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .expect("namespaces")
 }
