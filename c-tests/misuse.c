@@ -17,7 +17,7 @@ static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
 int main(void)
 {
 	char eb[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
+	struct pcap_pkthdr hdr, *h = &hdr;
 	const u_char *d;
 	struct pcap_stat st;
 	struct bpf_program prog;
@@ -77,9 +77,12 @@ int main(void)
 	printf("set_promisc(active) = %d\n", pcap_set_promisc(q, 1));
 	pcap_close(q);
 
-	/* A closed handle, and closing it again. */
+	/* Closing a handle twice: the second close is recognised and ignored
+	 * (ringcap keeps a registry of live handles, so it never touches the
+	 * freed memory). Using a closed handle otherwise is the caller's
+	 * use-after-free; ringcap's handle mark catches it only while the memory
+	 * has not been reused, so it is not exercised here. */
 	pcap_close(p);
-	printf("datalink(closed) = %d\n", pcap_datalink(p));
 	pcap_close(p);
 	printf("survived\n");
 	return 0;

@@ -20,9 +20,9 @@ status=0
 for m in $modes; do
     echo "== sanitize: $m" >&2
     if [ "$(id -u)" = 0 ]; then
-        RINGCAP_CHECK=$m cargo test $TESTS -- --test-threads=2 || status=1
+        RINGCAP_CHECK=$m cargo test --no-fail-fast $TESTS -- --test-threads=2 || status=1
     else
-        RINGCAP_CHECK=$m unshare -Urn cargo test --offline $TESTS -- --test-threads=2 || status=1
+        RINGCAP_CHECK=$m unshare -Urn cargo test --offline --no-fail-fast $TESTS -- --test-threads=2 || status=1
     fi
 done
 exit $status

@@ -43,7 +43,6 @@ setfilter(no ret) = -1 [BPF program is not valid]
 datalink(inactive) = -3
 compile(inactive) = -1 [not-yet-activated pcap_t passed to pcap_compile]
 set_promisc(active) = -4
-datalink(closed) = -1
 survived
 ";
     assert_eq!(text, expected);
@@ -82,7 +81,10 @@ fn thousands_of_handles_leak_nothing_and_fd_exhaustion_is_an_error() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("fds unchanged, maps unchanged after 2000 handles"), "{text}");
     // Either step may be the one to run out: pcap_create (its ethtool socket,
-    // as in libpcap) or pcap_activate (the packet socket).
-    assert!(text.contains("out of descriptors after some handles: ") && text.contains("Too many open files]"), "{text}");
+    // as in libpcap) or pcap_activate (the packet socket). Valgrind keeps
+    // descriptors of its own and does not let the program's limit bite.
+    if std::env::var("RINGCAP_CHECK").as_deref() != Ok("valgrind") {
+        assert!(text.contains("out of descriptors after some handles: ") && text.contains("Too many open files]"), "{text}");
+    }
     assert!(text.contains("after closing them: activate = 0"), "{text}");
 }
