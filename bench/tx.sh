@@ -5,13 +5,13 @@
 # Variants:
 #   libpcap-inject          bench/tx_inject.c (pcap_inject loop) on the system libpcap
 #   ringcap-inject          the same binary on ringcap (LD_LIBRARY_PATH): TX ring,
-#                           TPACKET_V3 (ringcap's default), linear frames
+#                           TPACKET_V3 (ringcap's default), zero-copy frames
 #   ringcap-inject-v2       ... with RINGCAP_TPACKET_VERSION=2
-#   ringcap-inject-zerocopy ... with RINGCAP_TX_LINEAR=0 (kernel zero-copy fragments)
+#   ringcap-inject-linear   ... with RINGCAP_TX_LINEAR=1 (linear frames, opt-in)
 #   ringcap-inject-noring   ... with RINGCAP_TX_RING=0x0 (one send() per frame, as libpcap)
 #   ringcap-batch           bench/tx_batch.c: ringcap_inject_batch, 256 frames per call
 #   ringcap-batch-bypass    ... with RINGCAP_QDISC_BYPASS=1
-#   ringcap-batch-zerocopy  ... with RINGCAP_TX_LINEAR=0
+#   ringcap-batch-linear    ... with RINGCAP_TX_LINEAR=1
 #   ringcap-queue           bench/tx_batch.c: pcap_sendqueue_transmit, 256 records, sync 0
 #   ringcap-batch-<N>       ringcap_inject_batch with N frames per call (the 128-frame
 #                           ring is kicked once per 128), e.g. 1, 16, 64, 1024
@@ -19,7 +19,7 @@
 #   trafgen                 Debian's netsniff-ng trafgen, one CPU (its default: qdisc bypass)
 #   trafgen-qdisc           ... with -q (through the qdisc layer, like the others)
 #   raw-ring                bench/tx_raw.c: a plain TPACKET_V2 TX-ring loop, 256 per send()
-#   raw-ring-linear         ... with PACKET_VNET_HDR linear frames (ringcap's mode)
+#   raw-ring-linear         ... with PACKET_VNET_HDR linear frames (ringcap's opt-in mode)
 #   raw-ring-1              ... zero-copy, one frame per send()
 #   raw-ring-linear-1       ... linear, one frame per send()
 # and what the TX ring costs a capture-only handle (OPEN_VARIANTS, bench/tx_open.c:
@@ -44,7 +44,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 COUNT=${COUNT:-2000000}
 SIZE=${SIZE:-64}
-VARIANTS=${VARIANTS:-"libpcap-inject ringcap-inject ringcap-inject-v2 ringcap-inject-zerocopy ringcap-inject-noring ringcap-batch ringcap-batch-bypass ringcap-batch-zerocopy ringcap-queue ringcap-batch-16 ringcap-batch-64 ringcap-batch-1024 ringcap-batch-1024-ring512 trafgen trafgen-qdisc raw-ring raw-ring-linear raw-ring-1 raw-ring-linear-1"}
+VARIANTS=${VARIANTS:-"libpcap-inject ringcap-inject ringcap-inject-v2 ringcap-inject-linear ringcap-inject-noring ringcap-batch ringcap-batch-bypass ringcap-batch-linear ringcap-queue ringcap-batch-16 ringcap-batch-64 ringcap-batch-1024 ringcap-batch-1024-ring512 trafgen trafgen-qdisc raw-ring raw-ring-linear raw-ring-1 raw-ring-linear-1"}
 OPEN_VARIANTS=${OPEN_VARIANTS:-"open-libpcap open-ringcap open-ringcap-noring"}
 OPENS=${OPENS:-20}
 OUT=bench/out/tx
@@ -71,11 +71,11 @@ run_one() {
         libpcap-inject) cmd="$OUT/tx_inject btb $COUNT $SIZE" ;;
         ringcap-inject) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB" ;;
         ringcap-inject-v2) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2" ;;
-        ringcap-inject-zerocopy) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB RINGCAP_TX_LINEAR=0" ;;
+        ringcap-inject-linear) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB RINGCAP_TX_LINEAR=1" ;;
         ringcap-inject-noring) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB RINGCAP_TX_RING=0x0" ;;
         ringcap-batch) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" ;;
         ringcap-batch-bypass) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_QDISC_BYPASS=1" ;;
-        ringcap-batch-zerocopy) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_TX_LINEAR=0" ;;
+        ringcap-batch-linear) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_TX_LINEAR=1" ;;
         ringcap-queue) cmd="$OUT/tx_batch btb $COUNT $SIZE queue 256" ;;
         ringcap-batch-1024-ring512) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 1024" env="RINGCAP_TX_RING=2048x512" ;;
         ringcap-batch-*) cmd="$OUT/tx_batch btb $COUNT $SIZE batch ${variant#ringcap-batch-}" ;;

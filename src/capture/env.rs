@@ -127,7 +127,7 @@ mod tests {
         assert_eq!(with(&[("RINGCAP_TX_RING", "2k x 16")]).unwrap().tx.ring, Some((2048, 16)));
         assert_eq!(with(&[("RINGCAP_TX_RING", "0x0")]).unwrap().tx.ring, Some((0, 0)));
         let o = with(&[]).unwrap();
-        assert!(!o.tx.qdisc_bypass && o.tx.linear && o.tx.ring.is_none());
+        assert!(!o.tx.qdisc_bypass && !o.tx.linear && o.tx.ring.is_none());
     }
 
     #[test]
