@@ -103,11 +103,14 @@ int main(int argc, char **argv)
 	seq += 4;
 	struct ringcap_tx_timestamp ts[8];
 	int n = ringcap_get_tx_timestamps(in, ts, 8);
-	printf("stamps = %d", n);
+	/* A stamp is there only where the kernel wrote one (software stamps on
+	 * veth depend on the kernel: 6.18 gives none); the discarded frame
+	 * never has one, and a stamp that is there is a sane software one. */
+	int bad = 0;
 	for (int i = 0; i < n; i++)
-		printf(" %s", ts[i].source == 0 ? "none"
-		    : ts[i].source == RINGCAP_TX_TSTAMP_SOFTWARE && ts[i].sec > 1600000000 && ts[i].nsec < 1000000000 ? "sw" : "bad");
-	printf("\n");
+		if (ts[i].source != 0 && !(ts[i].source == RINGCAP_TX_TSTAMP_SOFTWARE && ts[i].sec > 1600000000 && ts[i].nsec < 1000000000))
+			bad++;
+	printf("stamps = %d, discarded frame %s, bad %d\n", n, n == 4 && ts[1].source == 0 ? "none" : "stamped", bad);
 	SHOWERR(in, ringcap_set_tx_timestamps(in, RINGCAP_TX_TSTAMP_OFF));
 	fill(seq, 2);
 	SHOWERR(in, ringcap_inject_batch(in, frames, 2));

@@ -17,12 +17,12 @@ log=$(mktemp "${TMPDIR:-/tmp}/ringcap-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 # Build everything first (needs the network for crates), then run.
 make -s lib
-cargo test --no-run -q "$@"
+cargo test --no-run -q --no-fail-fast "$@"
 status=0
 if [ "$(id -u)" = 0 ]; then
-    cargo test --offline "$@" 2>&1 | tee "$log" || status=$?
+    cargo test --offline --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 else
-    unshare -Urn cargo test --offline "$@" 2>&1 | tee "$log" || status=$?
+    unshare -Urn cargo test --offline --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 fi
 passed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\1/p' "$log" | paste -sd+ - | bc)
 failed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\2/p' "$log" | paste -sd+ - | bc)

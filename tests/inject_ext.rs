@@ -38,7 +38,7 @@ ringcap_set_tx_loss(in, 0) = -4 [ringcap_set_tx_loss: the kernel takes this opti
 ringcap_set_tx_linear(in, 1) = -4 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
 ringcap_inject_batch(in, frames, 4) = 4 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
 skip 1
-stamps = 4 sw none sw sw
+stamps = 4, discarded frame none, bad 0
 ringcap_set_tx_timestamps(in, RINGCAP_TX_TSTAMP_OFF) = 0 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
 ringcap_inject_batch(in, frames, 2) = 2 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
 ringcap_get_tx_timestamps(in, ts, 8) = 0 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]

@@ -52,7 +52,7 @@ fn fuzz_targets_run_for_a_while() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "fuzzing found a failure:\n{}", &log[log.len().saturating_sub(4000)..]);
     for t in TARGETS {
-        assert!(log.contains(&format!("== fuzz {t} for")), "{t} did not run");
+        assert!(log.contains(&format!("fuzz: {t} for")), "{t} did not run");
     }
     assert_eq!(log.matches("stat::number_of_executed_units").count(), TARGETS.len());
 }

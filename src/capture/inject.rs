@@ -132,8 +132,12 @@ pub struct TxPlan {
 }
 
 /// The longest frame the kernel would accept: MTU + link header (+4 for an
-/// 802.1Q-tagged frame on Ethernet), libpcap's EMSGSIZE rule. Checked in
-/// userland only where the kernel does not (linear mode).
+/// 802.1Q-tagged frame on Ethernet), the kernel's EMSGSIZE rule. Checked in
+/// userland on Ethernet-framed devices (whose link header is known to be 14
+/// bytes), so that an oversize frame is refused before it reaches the ring:
+/// in linear mode the kernel would not check it at all, and in zero-copy
+/// mode it would stop the ring at it (TP_STATUS_WRONG_FORMAT, and a line in
+/// the kernel log per frame).
 #[derive(Clone, Copy, Debug)]
 struct FrameLimit {
     mtu: u32,
@@ -176,6 +180,8 @@ pub fn prepare(sock: &PacketSocket, o: &TxOptions, link: &TxLink, version: Versi
     }
     if layout.vnet {
         plan.rx_headroom = tx::VNET_HDR_LEN as u32;
+    }
+    if ethernet {
         plan.frame_limit = Some(FrameLimit { mtu, link_header: 14, vlan_extra: arphrd == libc::ARPHRD_ETHER });
     }
     if o.qdisc_bypass {
