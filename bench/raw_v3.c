@@ -1,6 +1,7 @@
 /* The ceiling: a bare TPACKET_V3 consumer (no library), in the shape of
  * packet_mmap.txt's example: 32 MiB in 2 MiB blocks, 1000 ms block timeout.
- * Captures on DEV until SIGUSR1, then prints the same line as consumer.c.
+ * Captures on DEV until SIGUSR1, then prints the same line as consumer.c
+ * (capture CPU after activation, and activation CPU apart).
  *
  * usage: raw_v3 <dev>
  */
@@ -13,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
+#include "tx_clock.h"
 #include <sys/socket.h>
 
 static volatile sig_atomic_t stopping;
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = stop;
 	sigaction(SIGUSR1, &sa, NULL);
+	double act = cpu();
 	printf("READY\n");
 	fflush(stdout);
 	unsigned long got = 0;
@@ -68,9 +70,6 @@ int main(int argc, char **argv)
 	struct tpacket_stats_v3 st;
 	socklen_t sl = sizeof st;
 	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl);
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-	printf("got %lu drop %u cpu %.6f\n", got, st.tp_drops, cpu);
+	printf("got %lu drop %u cpu %.6f act %.6f\n", got, st.tp_drops, cpu() - act, act);
 	return 0;
 }

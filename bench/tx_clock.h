@@ -5,14 +5,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static double wall(void)
+static inline double wall(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static double cpu(void)
+static inline double cpu(void)
 {
 	struct rusage r;
 	getrusage(RUSAGE_SELF, &r);

@@ -12,7 +12,7 @@
 use std::os::fd::AsFd;
 use std::sync::Arc;
 
-use super::deliver::{Delivery, Direction, UserlandFilter};
+use super::deliver::Delivery;
 use super::env;
 use super::inject;
 use super::linktype::{for_arphrd, vlan_offset, LinkLayout, COOKED_DLTS};
@@ -25,7 +25,7 @@ use crate::error::{code, Error, Result};
 use crate::packet::Breaker;
 use crate::ring::geometry::{self, Limits, RingGeometry, RingRequest, Version};
 use crate::ring::socket::RingSetupError;
-use crate::ring::{PacketSocket, SlotMeta};
+use crate::ring::PacketSocket;
 use crate::sys::netdev;
 use crate::sys::socket::PacketKind;
 use crate::MAXIMUM_SNAPLEN;
@@ -216,6 +216,7 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
     let mut sock = open(if any { PacketKind::Cooked } else { PacketKind::Raw })?;
     let lo_ifindex = netdev::ifindex(sock.as_fd(), "lo").unwrap_or(-1);
     let (linktype, dlt_list, cooked, ifindex);
+    let mut arphrd = 0;
     if any {
         if opts.rfmon {
             return Err(Error::new(code::RFMON_NOTSUP, ""));
@@ -226,7 +227,7 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
             // Monitor mode needs nl80211, which ringcap does not drive.
             return Err(Error::new(code::RFMON_NOTSUP, ""));
         }
-        let (arphrd, _) = netdev::hwaddr(sock.as_fd(), &device).map_err(|e| match e.raw_os_error() {
+        (arphrd, _) = netdev::hwaddr(sock.as_fd(), &device).map_err(|e| match e.raw_os_error() {
             Some(libc::ENODEV) => Error::new(code::NO_SUCH_DEVICE, ""),
             _ => os_err("SIOCGIFHWADDR", &e),
         })?;
@@ -292,18 +293,8 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
     let mut shared = LiveShared::new(sock, &device, opts.promisc);
     *shared.tx.get_mut() = sender;
     let shared = Arc::new(shared);
-    let d = Delivery {
-        linktype,
-        cooked,
-        snapshot,
-        precision: opts.precision,
-        direction: Direction::InOut,
-        lo_ifindex,
-        vlan_offset: vlan_offset(linktype),
-        userland: UserlandFilter::default(),
-        rejected: 0,
-        last_meta: SlotMeta::default(),
-    };
+    let link_rules = any || ifindex == lo_ifindex || arphrd == libc::ARPHRD_CAN;
+    let d = Delivery::new(linktype, cooked, snapshot, opts.precision, lo_ifindex, vlan_offset(linktype), link_rules);
     let capture = LiveCapture {
         shared,
         rx,

@@ -51,21 +51,83 @@ pub struct Delivery {
     pub cooked: bool,
     pub snapshot: u32,
     pub precision: Precision,
-    pub direction: Direction,
+    direction: Direction,
     pub lo_ifindex: i32,
     pub vlan_offset: Option<usize>,
-    pub userland: UserlandFilter,
+    userland: UserlandFilter,
+    /// Whether packets may be ones the direction rules drop even when every
+    /// direction is wanted (outgoing on `lo`, outgoing CAN frames): true for
+    /// `any`, `lo` and CAN devices. Otherwise, and with nothing else to do
+    /// per packet, delivery never reads the `sockaddr_ll`.
+    pub link_rules: bool,
     /// Packets rejected in userland (filter or direction).
     pub rejected: u64,
-    /// Metadata of the packet delivered last (`ringcap_packet_meta`).
-    pub last_meta: SlotMeta,
+    /// Whether packets need nothing but their header read (see `deliver`);
+    /// kept current by the setters.
+    plain: bool,
 }
 
 impl Delivery {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(linktype: i32, cooked: bool, snapshot: u32, precision: Precision, lo_ifindex: i32, vlan_offset: Option<usize>, link_rules: bool) -> Delivery {
+        let mut d = Delivery {
+            linktype,
+            cooked,
+            snapshot,
+            precision,
+            direction: Direction::InOut,
+            lo_ifindex,
+            vlan_offset,
+            userland: UserlandFilter::default(),
+            link_rules,
+            rejected: 0,
+            plain: false,
+        };
+        d.settle();
+        d
+    }
+
+    fn settle(&mut self) {
+        self.plain = !self.cooked && !self.link_rules && self.direction == Direction::InOut && self.userland.program.is_none();
+    }
+
+    /// `pcap_setdirection`.
+    pub fn set_direction(&mut self, dir: Direction) {
+        self.direction = dir;
+        self.settle();
+    }
+
+    /// Filter in userland with `program` (None: stop) while fewer than
+    /// `until_consumed` frames/blocks have been handed back.
+    pub fn set_userland(&mut self, program: Option<Compiled>, until_consumed: u64) {
+        self.userland = UserlandFilter { program, until_consumed };
+        self.settle();
+    }
+
+    /// Whether a userland filter is on (the caller then tracks the ring's
+    /// consumption for `deliver`).
+    pub fn filters_in_userland(&self) -> bool {
+        self.userland.program.is_some()
+    }
+
     /// Prepare one packet for the caller; `None` when it is filtered out.
     /// `consumed` is the ring's count of frames/blocks handed back so far.
+    #[inline]
     pub fn deliver(&mut self, slot: &mut Slot<'_>, consumed: u64) -> Result<Option<PacketHeader>> {
-        let m = slot.meta;
+        // The common case reads four header fields and edits nothing: a raw
+        // capture of every direction, no userland filter, no VLAN tag.
+        if self.plain && slot.vlan().is_none() {
+            let (sec, nsec) = slot.ts();
+            let caplen = (slot.len() as u32).min(self.snapshot);
+            return Ok(Some(PacketHeader::new(sec as i64, self.precision.from_nanos(nsec), caplen, slot.wire_len())));
+        }
+        self.deliver_edited(slot, consumed)
+    }
+
+    /// Everything else: cooked headers, userland filtering, direction, VLAN
+    /// tag re-insertion.
+    fn deliver_edited(&mut self, slot: &mut Slot<'_>, consumed: u64) -> Result<Option<PacketHeader>> {
+        let m = slot.meta();
         let tp_snaplen = slot.len() as u32;
         let mut extra = 0u32;
         if self.cooked {
@@ -102,7 +164,7 @@ impl Delivery {
                     return Ok(None);
                 }
             } else {
-                self.userland.program = None;
+                self.set_userland(None, 0);
             }
         }
         if !self.direction_ok(&m) {
@@ -145,7 +207,6 @@ impl Delivery {
             }
         }
         caplen = caplen.min(self.snapshot);
-        self.last_meta = m;
         Ok(Some(PacketHeader::new(m.sec as i64, self.precision.from_nanos(m.nsec), caplen, len)))
     }
 
@@ -172,18 +233,7 @@ mod tests {
     use crate::ring::{LinkAddr, SlotBuf};
 
     fn delivery(linktype: i32, cooked: bool) -> Delivery {
-        Delivery {
-            linktype,
-            cooked,
-            snapshot: 262144,
-            precision: Precision::Micro,
-            direction: Direction::InOut,
-            lo_ifindex: 1,
-            vlan_offset: crate::capture::linktype::vlan_offset(linktype),
-            userland: UserlandFilter::default(),
-            rejected: 0,
-            last_meta: SlotMeta::default(),
-        }
+        Delivery::new(linktype, cooked, 262144, Precision::Micro, 1, crate::capture::linktype::vlan_offset(linktype), true)
     }
 
     fn run(d: &mut Delivery, pkt: &[u8], meta: SlotMeta) -> Option<(PacketHeader, Vec<u8>)> {
@@ -247,15 +297,30 @@ mod tests {
     fn direction_and_loopback_rules() {
         let mut d = delivery(crate::dlt::DLT_EN10MB, false);
         assert!(run(&mut d, &[0; 14], meta(4)).is_some());
-        d.direction = Direction::In;
+        d.set_direction(Direction::In);
         assert!(run(&mut d, &[0; 14], meta(4)).is_none());
         assert!(run(&mut d, &[0; 14], meta(0)).is_some());
-        d.direction = Direction::Out;
+        d.set_direction(Direction::Out);
         assert!(run(&mut d, &[0; 14], meta(0)).is_none());
         let mut lo = meta(4);
         lo.link.ifindex = 1;
         assert!(run(&mut d, &[0; 14], lo).is_none());
         assert_eq!(d.rejected, 3);
+    }
+
+    #[test]
+    fn the_plain_path_delivers_what_the_edited_path_does() {
+        let frame: Vec<u8> = (0u8..40).collect();
+        for (status, tci) in [(0, 0), (libc::TP_STATUS_VLAN_VALID, 0x0064), (0, 0x0005)] {
+            for snapshot in [262144, 30, 10] {
+                let m = SlotMeta { status, vlan_tci: tci, wire_len: 40, ..meta(0) };
+                let mut plain = Delivery::new(crate::dlt::DLT_EN10MB, false, snapshot, Precision::Micro, 1, Some(12), false);
+                assert!(plain.plain);
+                let mut edited = delivery(crate::dlt::DLT_EN10MB, false);
+                edited.snapshot = snapshot;
+                assert_eq!(run(&mut plain, &frame, m), run(&mut edited, &frame, m), "status {status:#x} tci {tci} snapshot {snapshot}");
+            }
+        }
     }
 
     #[test]

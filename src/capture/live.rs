@@ -11,7 +11,7 @@ use super::linktype::vlan_offset;
 use crate::dlt;
 use crate::error::{Error, Result};
 use crate::packet::{break_error, Breaker, Next, PacketHeader, PacketSource};
-use crate::ring::{PacketSocket, RingGeometry, RxRing, SlotMeta};
+use crate::ring::{PacketSocket, RingGeometry, RxRing, Slot, SlotMeta};
 use crate::sys::{netdev, poll};
 
 /// What the C handle shell may touch while a read loop owns the capture
@@ -152,9 +152,10 @@ impl LiveCapture {
         &self.dlt_list
     }
 
-    /// Metadata of the packet delivered last.
-    pub fn last_meta(&self) -> SlotMeta {
-        self.d.last_meta
+    /// Metadata of the packet `next_packet` delivered last, while it is
+    /// still valid (until the next read).
+    pub fn last_meta(&self) -> Option<SlotMeta> {
+        self.rx.current_meta()
     }
 
     pub fn counters(&self) -> Counters {
@@ -195,7 +196,7 @@ impl LiveCapture {
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOPROTOOPT) | Some(libc::EINVAL)) => {}
             Err(e) => return Err(Error::os("setsockopt (PACKET_IGNORE_OUTGOING)", &e)),
         }
-        self.d.direction = dir;
+        self.d.set_direction(dir);
         Ok(())
     }
 
@@ -228,14 +229,14 @@ impl LiveCapture {
             None => false,
         };
         let program = Some(crate::bpf::interp::Compiled::new(prog));
-        if attached {
+        let until = if attached {
             let (consumed, _) = self.rx.consumed();
-            self.d.userland.until_consumed = consumed + self.rx.possibly_filled() as u64 + 1;
+            consumed + self.rx.possibly_filled() as u64 + 1
         } else {
             sock.detach_filter().map_err(|e| Error::os("can't remove kernel filter", &e))?;
-            self.d.userland.until_consumed = u64::MAX;
-        }
-        self.d.userland.program = program;
+            u64::MAX
+        };
+        self.d.set_userland(program, until);
         Ok(())
     }
 
@@ -354,16 +355,17 @@ impl LiveCapture {
     /// A breakloop is honoured before each packet and after the last one
     /// (so one requested from the last callback still ends the loop, as in
     /// libpcap).
-    fn drain_ready(&mut self, max: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+    #[inline]
+    fn drain_ready<F: FnMut(&PacketHeader, &[u8], &Slot<'_>) + ?Sized>(&mut self, max: i32, cb: &mut F) -> Result<i32> {
         let mut pkts = 0;
         while pkts < max {
             if self.breaker.take() {
                 return Err(break_error());
             }
-            let consumed = self.rx.consumed().0;
+            let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
             let Some(mut slot) = self.rx.next()? else { break };
             if let Some(h) = self.d.deliver(&mut slot, consumed)? {
-                cb(&h, &slot.data()[..h.caplen as usize]);
+                cb(&h, &slot.data()[..h.caplen as usize], &slot);
                 pkts += 1;
             }
         }
@@ -372,10 +374,15 @@ impl LiveCapture {
         }
         Ok(pkts)
     }
-}
 
-impl PacketSource for LiveCapture {
-    fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+    /// `pcap_dispatch` whose callback also sees the packet's place in the
+    /// ring, for its metadata (`ringcap_packet_meta` inside a callback).
+    pub fn dispatch_with_slot(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>)) -> Result<i32> {
+        self.dispatch_inner(cnt, cb)
+    }
+
+    fn dispatch_inner<F: FnMut(&PacketHeader, &[u8], &Slot<'_>) + ?Sized>(&mut self, cnt: i32, cb: &mut F) -> Result<i32> {
+        self.rx.release_held();
         let max = if cnt <= 0 { i32::MAX } else { cnt };
         loop {
             if !self.rx.ready() {
@@ -388,7 +395,7 @@ impl PacketSource for LiveCapture {
                     }
                 }
             }
-            let n = self.drain_ready(max, cb);
+            let n = self.drain_ready(max, &mut *cb);
             self.rx.release_pending();
             let n = n?;
             // With no timeout (block forever), only return with a packet.
@@ -398,8 +405,15 @@ impl PacketSource for LiveCapture {
             return Ok(n);
         }
     }
+}
+
+impl PacketSource for LiveCapture {
+    fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+        self.dispatch_inner(cnt, &mut |h, d, _| cb(h, d))
+    }
 
     fn next_packet(&mut self) -> Result<Next<'_>> {
+        self.rx.release_held();
         loop {
             if self.breaker.take() {
                 return Err(break_error());

@@ -2,18 +2,18 @@
 //! handed over one at a time through each frame's `tp_status`.
 //!
 //! The frame last handed out stays user-owned until the next call (so a
-//! `pcap_next_ex` pointer stays valid), then goes back with a Release store.
+//! `pcap_next_ex` pointer stays valid), then goes back with a Release store;
+//! a batch keeps its frames until it is released.
 
 use super::geometry::{RingGeometry, Version};
-use super::slot::{LinkAddr, Slot, SlotMeta, SlotPos};
+use super::held::Held;
+use super::slot::{HeaderFormat, Slot, SlotMeta, SlotPos};
 use super::status::{self, Width};
-use super::{read_u16, read_u32, read_u8};
 use crate::error::{Error, Result};
 
-/// Offset of the `sockaddr_ll` in V1 and V2 frames (TPACKET_ALIGN of the
-/// 32-byte headers), and its end: nothing before it may be overwritten.
-const SLL_OFFSET: usize = 32;
-const SLL_END: usize = SLL_OFFSET + 20;
+/// The end of the `sockaddr_ll` in V1 and V2 frames (it follows the
+/// 32-byte headers): nothing before it may be overwritten.
+const SLL_END: usize = HeaderFormat::V2.sll_end();
 
 #[derive(Debug)]
 pub struct FrameRing {
@@ -24,10 +24,14 @@ pub struct FrameRing {
     frames_per_block: usize,
     frame_nr: usize,
     cursor: usize,
+    format: &'static HeaderFormat,
     /// The frame handed out last, to give back on the next call, and where
-    /// its bytes are.
+    /// its bytes are (while `pos_valid`).
     pending: Option<usize>,
     pos: SlotPos,
+    pos_valid: bool,
+    /// What a batch keeps (frames are handed back when it is released).
+    held: Held,
     /// Frames consumed since activation.
     pub consumed: u64,
     /// The mapping the ring lives in, kept alive as long as the ring.
@@ -52,8 +56,11 @@ impl FrameRing {
             frames_per_block: g.frames_per_block() as usize,
             frame_nr: g.frame_nr as usize,
             cursor: 0,
+            format: HeaderFormat::of(g.version),
             pending: None,
             pos: SlotPos::default(),
+            pos_valid: false,
+            held: Held::default(),
             consumed: 0,
             keep: None,
         }
@@ -79,18 +86,28 @@ impl FrameRing {
         unsafe { status::load(self.frame(idx), self.width()) }
     }
 
-    /// Give the last handed-out frame back to the kernel.
+    fn hand_back(&mut self, idx: usize) {
+        // SAFETY: the frame was user-owned (we saw TP_STATUS_USER) and we
+        // hold no reference into it any more (slots borrow &mut self).
+        unsafe { status::store(self.frame(idx), self.width(), libc::TP_STATUS_KERNEL as u64) };
+    }
+
+    /// Give the last handed-out frame back to the kernel (or, holding, keep
+    /// it for the batch).
     pub fn release_pending(&mut self) {
+        self.pos_valid = false;
         if let Some(idx) = self.pending.take() {
-            // SAFETY: the frame was user-owned (we saw TP_STATUS_USER) and we
-            // hold no reference into it any more (slots borrow &mut self).
-            unsafe { status::store(self.frame(idx), self.width(), libc::TP_STATUS_KERNEL as u64) };
+            if self.held.on {
+                self.held.units.push(idx);
+            } else {
+                self.hand_back(idx);
+            }
         }
     }
 
     /// Whether the next frame is ready, without taking it.
     pub fn ready(&self) -> bool {
-        self.status(self.cursor) & libc::TP_STATUS_USER as u64 != 0
+        self.status(self.cursor) & libc::TP_STATUS_USER as u64 != 0 && !self.held.blocks(self.cursor)
     }
 
     /// Frames that may still hold packets the kernel wrote before now (for
@@ -115,84 +132,82 @@ impl FrameRing {
     pub fn next(&mut self) -> Result<Option<Slot<'_>>> {
         self.release_pending();
         let idx = self.cursor;
-        let st = self.status(idx);
-        if st & libc::TP_STATUS_USER as u64 == 0 {
+        if self.status(idx) & libc::TP_STATUS_USER as u64 == 0 || self.held.blocks(idx) {
             return Ok(None);
         }
         let f = self.frame(idx);
-        // SAFETY: the frame is user-owned (Acquire load above) and the header
-        // fields read below lie within its first 32 bytes + sockaddr_ll.
-        let (len, snaplen, mac, sec, nsec, tci, tpid) = unsafe {
-            match self.version {
-                Version::V1 => (
-                    read_u32(f, 8),
-                    read_u32(f, 12),
-                    read_u16(f, 16) as usize,
-                    read_u32(f, 20),
-                    read_u32(f, 24).wrapping_mul(1000),
-                    0,
-                    0,
-                ),
-                _ => (
-                    read_u32(f, 4),
-                    read_u32(f, 8),
-                    read_u16(f, 12) as usize,
-                    read_u32(f, 16),
-                    read_u32(f, 20),
-                    read_u16(f, 24),
-                    read_u16(f, 26),
-                ),
-            }
-        };
-        // SAFETY: the sockaddr_ll lies at 32..52 of the user-owned frame.
-        let link = unsafe { read_link(f.add(SLL_OFFSET)) };
+        // SAFETY: the frame is user-owned (Acquire load above) and its
+        // header lies within its first 32 bytes.
+        let (mac, snap) = unsafe { self.format.extent(f) };
         self.pending = Some(idx);
         self.cursor = (idx + 1) % self.frame_nr;
         self.consumed += 1;
-        let snap = snaplen as usize;
         if mac < SLL_END || mac.checked_add(snap).is_none_or(|end| end > self.frame_size) {
+            self.pos_valid = false;
             return Err(Error::msg(format!(
-                "corrupted frame on kernel ring mac offset {mac} + caplen {snaplen} > frame len {}",
+                "corrupted frame on kernel ring mac offset {mac} + caplen {snap} > frame len {}",
                 self.frame_size
             )));
         }
-        let meta = SlotMeta { status: st as u32, wire_len: len, sec, nsec, vlan_tci: tci, vlan_tpid: tpid, rxhash: 0, link };
         // SAFETY: SLL_END <= mac and mac + snap <= frame_size were checked;
         // the frame stays user-owned until release_pending, which needs
         // &mut self, so not while the slot borrows the ring.
-        self.pos = unsafe { SlotPos::new(f, mac, snap, SLL_END) };
+        self.pos = unsafe { SlotPos::new(f, self.format, mac, snap, SLL_END) };
+        self.pos_valid = true;
         // SAFETY: as above.
-        Ok(Some(unsafe { Slot::new(&mut self.pos, meta) }))
+        Ok(Some(unsafe { Slot::new(&mut self.pos) }))
     }
 
     /// The bytes of the packet handed out last, while it is still ours.
     pub fn current(&self) -> &[u8] {
-        match self.pending {
-            // SAFETY: the pending frame is user-owned until release_pending,
-            // which needs &mut self.
-            Some(_) => unsafe { self.pos.bytes() },
-            None => &[],
+        if self.pos_valid {
+            // SAFETY: the frame is user-owned until release_pending, which
+            // needs &mut self.
+            unsafe { self.pos.bytes() }
+        } else {
+            &[]
         }
     }
-}
 
-/// Decode a `sockaddr_ll`.
-///
-/// # Safety
-/// `p` must point to 20 readable bytes of user-owned ring memory.
-pub(super) unsafe fn read_link(p: *const u8) -> LinkAddr {
-    let mut addr = [0u8; 8];
-    // SAFETY: 8 bytes at offset 12 are within the 20 the caller guarantees.
-    unsafe { std::ptr::copy_nonoverlapping(p.add(12), addr.as_mut_ptr(), 8) };
-    // SAFETY: each field lies within the 20 bytes.
-    unsafe {
-        LinkAddr {
-            protocol_be: read_u16(p, 2),
-            ifindex: read_u32(p, 4) as i32,
-            hatype: read_u16(p, 8),
-            pkttype: read_u8(p, 10),
-            halen: read_u8(p, 11),
-            addr,
+    /// Metadata of the packet handed out last, while it is still ours.
+    pub fn current_meta(&self) -> Option<SlotMeta> {
+        // SAFETY: as in current().
+        self.pos_valid.then(|| unsafe { self.pos.meta() })
+    }
+
+    /// Start holding: from now on, packets stay visible until
+    /// [`FrameRing::release_held`].
+    pub fn hold(&mut self) {
+        self.release_pending();
+        self.held.on = true;
+    }
+
+    /// Keep the packet handed out last in the batch.
+    pub fn keep_current(&mut self) {
+        if self.pos_valid {
+            self.held.keep(self.pos);
         }
+    }
+
+    pub fn held(&self) -> &Held {
+        &self.held
+    }
+
+    /// Kept packet `i`: its bytes and header.
+    pub fn held_packet(&self, i: usize) -> (&[u8], SlotMeta) {
+        // SAFETY: held frames are handed back only in release_held (&mut
+        // self).
+        unsafe { self.held.packet(i) }
+    }
+
+    /// End the batch: every frame it kept goes back to the kernel.
+    pub fn release_held(&mut self) {
+        self.release_pending();
+        let units = std::mem::take(&mut self.held.units);
+        for &idx in &units {
+            self.hand_back(idx);
+        }
+        self.held.units = units;
+        self.held.clear();
     }
 }

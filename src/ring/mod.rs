@@ -10,6 +10,7 @@
 pub mod blocks;
 pub mod frames;
 pub mod geometry;
+pub mod held;
 pub mod slot;
 pub mod socket;
 pub mod status;
@@ -18,7 +19,7 @@ pub mod tx;
 pub use blocks::BlockRing;
 pub use frames::FrameRing;
 pub use geometry::{Limits, RingGeometry, Version};
-pub use slot::{LinkAddr, Slot, SlotBuf, SlotMeta, SlotPos};
+pub use slot::{HeaderFormat, LinkAddr, Slot, SlotBuf, SlotMeta, SlotPos};
 pub use socket::PacketSocket;
 pub use tx::TxRing;
 
@@ -60,6 +61,7 @@ impl RxRing {
         }
     }
 
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Slot<'_>>> {
         match self {
             RxRing::Frames(r) => r.next(),
@@ -73,6 +75,57 @@ impl RxRing {
         match self {
             RxRing::Frames(r) => r.current(),
             RxRing::Blocks(r) => r.current(),
+        }
+    }
+
+    /// Metadata of the packet handed out last, while it is still user-owned.
+    pub fn current_meta(&self) -> Option<SlotMeta> {
+        match self {
+            RxRing::Frames(r) => r.current_meta(),
+            RxRing::Blocks(r) => r.current_meta(),
+        }
+    }
+
+    /// Start a batch: packets handed out from now on stay in the ring, and
+    /// the frames/blocks holding them user-owned, until `release_held`.
+    pub fn hold(&mut self) {
+        match self {
+            RxRing::Frames(r) => r.hold(),
+            RxRing::Blocks(r) => r.hold(),
+        }
+    }
+
+    /// Keep the packet handed out last in the batch.
+    pub fn keep_current(&mut self) {
+        match self {
+            RxRing::Frames(r) => r.keep_current(),
+            RxRing::Blocks(r) => r.keep_current(),
+        }
+    }
+
+    /// How many packets the batch kept.
+    pub fn held_len(&self) -> usize {
+        match self {
+            RxRing::Frames(r) => r.held().len(),
+            RxRing::Blocks(r) => r.held().len(),
+        }
+    }
+
+    /// Kept packet `i` (`i < held_len()`): its bytes, after delivery's
+    /// edits, and its header. Valid until `release_held`, which needs
+    /// `&mut self`.
+    pub fn held_packet(&self, i: usize) -> (&[u8], SlotMeta) {
+        match self {
+            RxRing::Frames(r) => r.held_packet(i),
+            RxRing::Blocks(r) => r.held_packet(i),
+        }
+    }
+
+    /// End a batch: everything it kept goes back to the kernel.
+    pub fn release_held(&mut self) {
+        match self {
+            RxRing::Frames(r) => r.release_held(),
+            RxRing::Blocks(r) => r.release_held(),
         }
     }
 

@@ -1,9 +1,12 @@
 //! A packet the kernel has handed to user space, still in ring memory: its
-//! decoded header (copied out once) and its bytes, with the two in-place
-//! edits delivery needs (prepend a cooked header, insert a VLAN tag), each
+//! header fields, read from the ring when asked for (delivery needs only a
+//! few of them per packet), and its bytes, with the two in-place edits
+//! delivery needs (prepend a cooked header, insert a VLAN tag), each
 //! bounds-checked against the headroom the frame really has.
 
 use std::marker::PhantomData;
+
+use super::{read_u16, read_u32, read_u8};
 
 /// The `sockaddr_ll` the kernel writes after each frame header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,13 +53,102 @@ impl SlotMeta {
     }
 }
 
+/// Where each field of a frame or packet header is, for one TPACKET
+/// version (`struct tpacket_hdr`, `tpacket2_hdr`, `tpacket3_hdr`), and where
+/// the `sockaddr_ll` after it starts. Delivery reads only the fields it needs
+/// for each packet, straight from ring memory.
+#[derive(Debug)]
+pub struct HeaderFormat {
+    status: usize,
+    /// V1's `tp_status` is an `unsigned long`; the flags are its low 32 bits.
+    status64: bool,
+    len: usize,
+    snaplen: usize,
+    mac: usize,
+    sec: usize,
+    frac: usize,
+    /// V1 stores microseconds.
+    frac_is_usec: bool,
+    /// V2 and V3 carry the VLAN TCI and TPID.
+    vlan: Option<(usize, usize)>,
+    /// V3 carries the flow hash.
+    rxhash: Option<usize>,
+    pub(super) sll: usize,
+}
+
+impl HeaderFormat {
+    pub const V1: HeaderFormat =
+        HeaderFormat { status: 0, status64: true, len: 8, snaplen: 12, mac: 16, sec: 20, frac: 24, frac_is_usec: true, vlan: None, rxhash: None, sll: 32 };
+    pub const V2: HeaderFormat = HeaderFormat {
+        status: 0,
+        status64: false,
+        len: 4,
+        snaplen: 8,
+        mac: 12,
+        sec: 16,
+        frac: 20,
+        frac_is_usec: false,
+        vlan: Some((24, 26)),
+        rxhash: None,
+        sll: 32,
+    };
+    pub const V3: HeaderFormat = HeaderFormat {
+        status: 20,
+        status64: false,
+        len: 16,
+        snaplen: 12,
+        mac: 24,
+        sec: 4,
+        frac: 8,
+        frac_is_usec: false,
+        vlan: Some((32, 36)),
+        rxhash: Some(28),
+        sll: 48,
+    };
+
+    pub fn of(v: super::Version) -> &'static HeaderFormat {
+        match v {
+            super::Version::V1 => &HeaderFormat::V1,
+            super::Version::V2 => &HeaderFormat::V2,
+            super::Version::V3 => &HeaderFormat::V3,
+        }
+    }
+
+    /// Where the TP_STATUS_* flags are: V1's `unsigned long` keeps them in
+    /// its low half.
+    const fn status_at(&self) -> usize {
+        if self.status64 && cfg!(target_endian = "big") {
+            self.status + 4
+        } else {
+            self.status
+        }
+    }
+
+    /// The end of the `sockaddr_ll`: the lowest byte delivery may write.
+    pub(super) const fn sll_end(&self) -> usize {
+        self.sll + 20
+    }
+
+    /// `tp_snaplen` and `tp_mac`, which bound the packet.
+    ///
+    /// # Safety
+    /// `hdr` must point to a readable header of this format.
+    #[inline]
+    pub(super) unsafe fn extent(&self, hdr: *const u8) -> (usize, usize) {
+        // SAFETY: both fields lie within the header (caller's contract).
+        unsafe { (read_u16(hdr, self.mac) as usize, read_u32(hdr, self.snaplen) as usize) }
+    }
+}
+
 /// Where a handed-out packet's bytes are: kept by the ring, so that after a
 /// [`Slot`] is dropped the ring can still show the delivered bytes (their
-/// final extents, after in-place edits) until it takes the next packet.
+/// final extents, after in-place edits) and header until it takes the next
+/// packet.
 #[derive(Clone, Copy, Debug)]
 pub struct SlotPos {
     /// Start of the frame (V1/V2) or packet header (V3).
     base: *mut u8,
+    fmt: &'static HeaderFormat,
     /// Offsets from `base`: the data, and the lowest byte we may write
     /// (the end of the `sockaddr_ll`: everything before it is the header).
     start: usize,
@@ -66,23 +158,26 @@ pub struct SlotPos {
 
 impl Default for SlotPos {
     fn default() -> Self {
-        SlotPos { base: std::ptr::null_mut(), start: 0, len: 0, floor: 0 }
+        SlotPos { base: std::ptr::null_mut(), fmt: &HeaderFormat::V3, start: 0, len: 0, floor: 0 }
     }
 }
 
 impl SlotPos {
     /// # Safety
-    /// `base + floor ..= base + start + len` must lie in ring memory owned by
-    /// user space for as long as the position is used, with `floor <= start`.
-    pub(crate) unsafe fn new(base: *mut u8, start: usize, len: usize, floor: usize) -> SlotPos {
-        debug_assert!(floor <= start);
-        SlotPos { base, start, len, floor }
+    /// `base .. base + start + len` must lie in ring memory owned by user
+    /// space for as long as the position is used, with a header of format
+    /// `fmt` at `base` and `fmt.sll_end() <= floor <= start`.
+    #[inline]
+    pub(crate) unsafe fn new(base: *mut u8, fmt: &'static HeaderFormat, start: usize, len: usize, floor: usize) -> SlotPos {
+        debug_assert!(fmt.sll_end() <= floor && floor <= start);
+        SlotPos { base, fmt, start, len, floor }
     }
 
     /// The bytes at this position.
     ///
     /// # Safety
     /// The frame or block must still be user-owned (not handed back).
+    #[inline]
     pub(crate) unsafe fn bytes<'a>(&self) -> &'a [u8] {
         if self.base.is_null() {
             return &[];
@@ -90,13 +185,71 @@ impl SlotPos {
         // SAFETY: caller's contract plus the constructor's bounds.
         unsafe { std::slice::from_raw_parts(self.base.add(self.start), self.len) }
     }
+
+    /// The header's metadata, all fields decoded.
+    ///
+    /// # Safety
+    /// As for [`SlotPos::bytes`].
+    pub(crate) unsafe fn meta(&self) -> SlotMeta {
+        if self.base.is_null() {
+            return SlotMeta::default();
+        }
+        // SAFETY: caller's contract: the header is readable user-owned memory.
+        unsafe { decode(self.base, self.fmt) }
+    }
+}
+
+/// Decode a whole header.
+///
+/// # Safety
+/// `h` must point to a readable header of format `f` and its `sockaddr_ll`.
+unsafe fn decode(h: *const u8, f: &HeaderFormat) -> SlotMeta {
+    // SAFETY: every offset lies within the header or the sockaddr_ll after
+    // it (caller's contract).
+    unsafe {
+        let frac = read_u32(h, f.frac);
+        let (vlan_tci, vlan_tpid) = match f.vlan {
+            Some((tci, tpid)) => (read_u16(h, tci), read_u16(h, tpid)),
+            None => (0, 0),
+        };
+        SlotMeta {
+            status: read_u32(h, f.status_at()),
+            wire_len: read_u32(h, f.len),
+            sec: read_u32(h, f.sec),
+            nsec: if f.frac_is_usec { frac.wrapping_mul(1000) } else { frac },
+            vlan_tci,
+            vlan_tpid,
+            rxhash: f.rxhash.map_or(0, |o| read_u32(h, o)),
+            link: read_link(h.add(f.sll)),
+        }
+    }
+}
+
+/// Decode a `sockaddr_ll`.
+///
+/// # Safety
+/// `p` must point to 20 readable bytes.
+unsafe fn read_link(p: *const u8) -> LinkAddr {
+    let mut addr = [0u8; 8];
+    // SAFETY: 8 bytes at offset 12 are within the 20 the caller guarantees.
+    unsafe { std::ptr::copy_nonoverlapping(p.add(12), addr.as_mut_ptr(), 8) };
+    // SAFETY: each field lies within the 20 bytes.
+    unsafe {
+        LinkAddr {
+            protocol_be: read_u16(p, 2),
+            ifindex: read_u32(p, 4) as i32,
+            hatype: read_u16(p, 8),
+            pkttype: read_u8(p, 10),
+            halen: read_u8(p, 11),
+            addr,
+        }
+    }
 }
 
 /// One packet in ring memory, borrowed from the ring until consumed.
 #[derive(Debug)]
 pub struct Slot<'r> {
     pos: &'r mut SlotPos,
-    pub meta: SlotMeta,
     _ring: PhantomData<&'r mut [u8]>,
 }
 
@@ -104,8 +257,69 @@ impl<'r> Slot<'r> {
     /// # Safety
     /// `pos` must describe user-owned ring memory for `'r` (see
     /// [`SlotPos::new`]).
-    pub(crate) unsafe fn new(pos: &'r mut SlotPos, meta: SlotMeta) -> Slot<'r> {
-        Slot { pos, meta, _ring: PhantomData }
+    #[inline]
+    pub(crate) unsafe fn new(pos: &'r mut SlotPos) -> Slot<'r> {
+        Slot { pos, _ring: PhantomData }
+    }
+
+    /// Read a header field.
+    #[inline]
+    fn u32_at(&self, off: usize) -> u32 {
+        // SAFETY: the header is user-owned ring memory for 'r (constructor's
+        // contract) and `off` is a field offset of its format.
+        unsafe { read_u32(self.pos.base, off) }
+    }
+
+    /// `tp_status` (TP_STATUS_* flags).
+    #[inline]
+    pub fn status(&self) -> u32 {
+        self.u32_at(self.pos.fmt.status_at())
+    }
+
+    /// Original length on the wire (`tp_len`).
+    #[inline]
+    pub fn wire_len(&self) -> u32 {
+        self.u32_at(self.pos.fmt.len)
+    }
+
+    /// Seconds and nanoseconds.
+    #[inline]
+    pub fn ts(&self) -> (u32, u32) {
+        let f = self.pos.fmt;
+        let frac = self.u32_at(f.frac);
+        (self.u32_at(f.sec), if f.frac_is_usec { frac.wrapping_mul(1000) } else { frac })
+    }
+
+    /// The VLAN tag the kernel took off, as (TPID, TCI), if any
+    /// (TP_STATUS_VLAN_VALID, or a non-zero TCI on kernels that predate the
+    /// flag; the TPID is 0x8100 when the kernel did not say).
+    #[inline]
+    pub fn vlan(&self) -> Option<(u16, u16)> {
+        let (tci_at, tpid_at) = self.pos.fmt.vlan?;
+        let status = self.status();
+        // SAFETY: as in u32_at.
+        let tci = unsafe { read_u16(self.pos.base, tci_at) };
+        if status & libc::TP_STATUS_VLAN_VALID == 0 && tci == 0 {
+            return None;
+        }
+        // SAFETY: as above.
+        let tpid = unsafe { read_u16(self.pos.base, tpid_at) };
+        let tpid = if status & libc::TP_STATUS_VLAN_TPID_VALID != 0 && tpid != 0 { tpid } else { 0x8100 };
+        Some((tpid, tci))
+    }
+
+    /// The `sockaddr_ll` after the header.
+    #[inline]
+    pub fn link(&self) -> LinkAddr {
+        // SAFETY: the sockaddr_ll lies before `floor`, inside the user-owned
+        // frame; it is never written by delivery.
+        unsafe { read_link(self.pos.base.add(self.pos.fmt.sll)) }
+    }
+
+    /// Every header field, decoded.
+    pub fn meta(&self) -> SlotMeta {
+        // SAFETY: as in u32_at.
+        unsafe { self.pos.meta() }
     }
 
     /// The packet bytes (caplen of them).
@@ -176,30 +390,58 @@ impl<'r> Slot<'r> {
     }
 }
 
-/// A packet in ordinary memory with `headroom` free bytes in front, laid
-/// out like a ring frame: for code that processes slots without a ring
-/// (delivery tests, fuzzing of the delivery path).
+/// A packet in ordinary memory laid out like a TPACKET_V3 ring packet: a
+/// header (written from a [`SlotMeta`] when a slot is taken), the
+/// `sockaddr_ll`, `headroom` free bytes, the data. For code that processes
+/// slots without a ring (delivery tests, fuzzing of the delivery path).
 pub struct SlotBuf {
-    buf: Vec<u8>,
+    /// u64s keep the header's fields aligned as in a ring.
+    buf: Vec<u64>,
     headroom: usize,
+    len: usize,
     pos: SlotPos,
 }
 
 impl SlotBuf {
     pub fn new(data: &[u8], headroom: usize) -> SlotBuf {
-        let mut buf = vec![0u8; headroom + data.len()];
-        buf[headroom..].copy_from_slice(data);
-        SlotBuf { buf, headroom, pos: SlotPos::default() }
+        let start = HeaderFormat::V3.sll_end() + headroom;
+        let mut b = SlotBuf { buf: vec![0u64; (start + data.len()).div_ceil(8)], headroom, len: data.len(), pos: SlotPos::default() };
+        b.bytes_mut()[start..start + data.len()].copy_from_slice(data);
+        b
     }
 
-    /// A slot over the buffer's current contents.
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        let n = self.buf.len() * 8;
+        // SAFETY: the Vec<u64> is owned, initialised, and exactly n bytes long.
+        unsafe { std::slice::from_raw_parts_mut(self.buf.as_mut_ptr() as *mut u8, n) }
+    }
+
+    /// A slot over the buffer's current contents, with `meta` in its header.
     pub fn slot(&mut self, meta: SlotMeta) -> Slot<'_> {
-        let len = self.buf.len() - self.headroom;
+        let f = &HeaderFormat::V3;
+        let b = self.bytes_mut();
+        let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+        put(f.status_at(), &meta.status.to_ne_bytes());
+        put(f.len, &meta.wire_len.to_ne_bytes());
+        put(f.sec, &meta.sec.to_ne_bytes());
+        put(f.frac, &meta.nsec.to_ne_bytes());
+        let (tci, tpid) = f.vlan.expect("V3 has VLAN fields");
+        put(tci, &meta.vlan_tci.to_ne_bytes());
+        put(tpid, &meta.vlan_tpid.to_ne_bytes());
+        put(f.rxhash.expect("V3 has rxhash"), &meta.rxhash.to_ne_bytes());
+        let l = meta.link;
+        put(f.sll + 2, &l.protocol_be.to_ne_bytes());
+        put(f.sll + 4, &l.ifindex.to_ne_bytes());
+        put(f.sll + 8, &l.hatype.to_ne_bytes());
+        put(f.sll + 10, &[l.pkttype, l.halen]);
+        put(f.sll + 12, &l.addr);
+        let floor = f.sll_end();
         // SAFETY: the heap buffer is owned by self and borrowed mutably for
-        // the slot's lifetime; 0..headroom + len is exactly the buffer.
-        self.pos = unsafe { SlotPos::new(self.buf.as_mut_ptr(), self.headroom, len, 0) };
+        // the slot's lifetime; it holds the header, the sockaddr_ll, the
+        // headroom and the data, exactly as the position says.
+        self.pos = unsafe { SlotPos::new(self.buf.as_mut_ptr() as *mut u8, f, floor + self.headroom, self.len, floor) };
         // SAFETY: as above.
-        unsafe { Slot::new(&mut self.pos, meta) }
+        unsafe { Slot::new(&mut self.pos) }
     }
 }
 
@@ -209,12 +451,8 @@ mod tests {
 
     #[test]
     fn prepend_and_insert_respect_headroom() {
-        let mut buf = [0u8; 64];
-        buf[20..26].copy_from_slice(b"abcdef");
-        // SAFETY: `buf` outlives the position and is ordinary memory.
-        let mut pos = unsafe { SlotPos::new(buf.as_mut_ptr(), 20, 6, 12) };
-        // SAFETY: as above.
-        let mut s = unsafe { Slot::new(&mut pos, SlotMeta::default()) };
+        let mut buf = SlotBuf::new(b"abcdef", 8);
+        let mut s = buf.slot(SlotMeta::default());
         assert_eq!(s.data(), b"abcdef");
         assert!(s.insert(2, b"XY"));
         assert_eq!(s.data(), b"abXYcdef");
@@ -224,5 +462,79 @@ mod tests {
         assert!(!s.prepend(b"1234"));
         assert!(!s.insert(100, b"Z"));
         assert_eq!(s.data(), b"123abXYcdef");
+        assert_eq!(s.meta(), SlotMeta::default());
+    }
+
+    #[test]
+    fn formats_match_the_kernel_headers() {
+        use std::mem::offset_of;
+        let v1 = &HeaderFormat::V1;
+        assert_eq!(
+            (v1.status, v1.len, v1.snaplen, v1.mac, v1.sec, v1.frac),
+            (
+                offset_of!(libc::tpacket_hdr, tp_status),
+                offset_of!(libc::tpacket_hdr, tp_len),
+                offset_of!(libc::tpacket_hdr, tp_snaplen),
+                offset_of!(libc::tpacket_hdr, tp_mac),
+                offset_of!(libc::tpacket_hdr, tp_sec),
+                offset_of!(libc::tpacket_hdr, tp_usec)
+            )
+        );
+        assert_eq!(v1.sll, libc::TPACKET_HDRLEN - std::mem::size_of::<libc::sockaddr_ll>());
+        let v2 = &HeaderFormat::V2;
+        assert_eq!(
+            (v2.status, v2.len, v2.snaplen, v2.mac, v2.sec, v2.frac, v2.vlan),
+            (
+                offset_of!(libc::tpacket2_hdr, tp_status),
+                offset_of!(libc::tpacket2_hdr, tp_len),
+                offset_of!(libc::tpacket2_hdr, tp_snaplen),
+                offset_of!(libc::tpacket2_hdr, tp_mac),
+                offset_of!(libc::tpacket2_hdr, tp_sec),
+                offset_of!(libc::tpacket2_hdr, tp_nsec),
+                Some((offset_of!(libc::tpacket2_hdr, tp_vlan_tci), offset_of!(libc::tpacket2_hdr, tp_vlan_tpid)))
+            )
+        );
+        assert_eq!(v2.sll, libc::TPACKET2_HDRLEN - std::mem::size_of::<libc::sockaddr_ll>());
+        let v3 = &HeaderFormat::V3;
+        let hv1 = offset_of!(libc::tpacket3_hdr, hv1);
+        assert_eq!(
+            (v3.status, v3.len, v3.snaplen, v3.mac, v3.sec, v3.frac, v3.rxhash, v3.vlan),
+            (
+                offset_of!(libc::tpacket3_hdr, tp_status),
+                offset_of!(libc::tpacket3_hdr, tp_len),
+                offset_of!(libc::tpacket3_hdr, tp_snaplen),
+                offset_of!(libc::tpacket3_hdr, tp_mac),
+                offset_of!(libc::tpacket3_hdr, tp_sec),
+                offset_of!(libc::tpacket3_hdr, tp_nsec),
+                Some(hv1 + offset_of!(libc::tpacket_hdr_variant1, tp_rxhash)),
+                Some((hv1 + offset_of!(libc::tpacket_hdr_variant1, tp_vlan_tci), hv1 + offset_of!(libc::tpacket_hdr_variant1, tp_vlan_tpid)))
+            )
+        );
+        assert_eq!(v3.sll, libc::TPACKET3_HDRLEN - std::mem::size_of::<libc::sockaddr_ll>());
+    }
+
+    #[test]
+    fn header_fields_read_back_as_written() {
+        let meta = SlotMeta {
+            status: libc::TP_STATUS_USER | libc::TP_STATUS_VLAN_VALID | libc::TP_STATUS_VLAN_TPID_VALID,
+            wire_len: 1514,
+            sec: 1_700_000_000,
+            nsec: 999_999_999,
+            vlan_tci: 0x2064,
+            vlan_tpid: 0x88a8,
+            rxhash: 0xdead_beef,
+            link: LinkAddr { protocol_be: 0x0800u16.to_be(), ifindex: 9, hatype: 1, pkttype: 3, halen: 6, addr: [1, 2, 3, 4, 5, 6, 7, 8] },
+        };
+        let mut buf = SlotBuf::new(b"xyz", 4);
+        let s = buf.slot(meta);
+        assert_eq!(s.meta(), meta);
+        assert_eq!((s.status(), s.wire_len(), s.ts()), (meta.status, 1514, (1_700_000_000, 999_999_999)));
+        assert_eq!(s.vlan(), Some((0x88a8, 0x2064)));
+        assert_eq!(s.link(), meta.link);
+        // No TPID flag: 802.1Q; no tag at all: None.
+        let mut buf = SlotBuf::new(b"xyz", 4);
+        assert_eq!(buf.slot(SlotMeta { status: libc::TP_STATUS_VLAN_VALID, vlan_tci: 7, vlan_tpid: 0x88a8, ..meta }).vlan(), Some((0x8100, 7)));
+        let mut buf = SlotBuf::new(b"xyz", 4);
+        assert_eq!(buf.slot(SlotMeta { status: 0, vlan_tci: 0, ..meta }).vlan(), None);
     }
 }

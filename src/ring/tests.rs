@@ -74,9 +74,9 @@ fn v3_walks_packets_and_hands_blocks_back_after_the_last() {
     {
         let s = r.next().unwrap().unwrap();
         assert_eq!(s.data(), b"first");
-        assert_eq!(s.meta.wire_len, 15);
-        assert_eq!(s.meta.rxhash, 0xabcd);
-        assert_eq!((s.meta.sec, s.meta.nsec), (100, 5000));
+        assert_eq!(s.meta().wire_len, 15);
+        assert_eq!(s.meta().rxhash, 0xabcd);
+        assert_eq!((s.meta().sec, s.meta().nsec), (100, 5000));
     }
     assert_eq!(r.current(), b"first");
     assert_eq!(r.next().unwrap().unwrap().data(), b"second!");
@@ -168,10 +168,10 @@ fn v2_frames_go_back_one_call_later() {
     {
         let s = r.next().unwrap().unwrap();
         assert_eq!(s.data(), b"one");
-        assert!(s.meta.vlan_valid());
-        assert_eq!(s.meta.vlan_tci, 100);
-        assert_eq!(s.meta.vlan_tpid_or_default(), 0x8100);
-        assert_eq!(s.meta.link.pkttype, 4);
+        assert!(s.meta().vlan_valid());
+        assert_eq!(s.meta().vlan_tci, 100);
+        assert_eq!(s.meta().vlan_tpid_or_default(), 0x8100);
+        assert_eq!(s.meta().link.pkttype, 4);
     }
     assert_eq!(m.get32(0), libc::TP_STATUS_USER | libc::TP_STATUS_VLAN_VALID);
     assert_eq!(r.next().unwrap().unwrap().data(), b"two");
@@ -185,4 +185,95 @@ fn v2_frames_go_back_one_call_later() {
     assert!(e.contains("corrupted frame"), "{e}");
     assert!(r.next().unwrap().is_none());
     assert_eq!(m.get32(0), libc::TP_STATUS_KERNEL);
+}
+
+#[test]
+fn v3_batch_keeps_blocks_until_released() {
+    let mut m = Mem::new(2 * BS);
+    v3_block(&mut m, 0, 2, 48);
+    v3_packet(&mut m, 0, 48, 160, 100, b"first");
+    v3_packet(&mut m, 0, 208, 0, 100, b"second!");
+    v3_block(&mut m, 1, 1, 48);
+    v3_packet(&mut m, 1, 48, 0, 100, b"third");
+    let base = m.bytes().as_mut_ptr();
+    // SAFETY: `m` outlives the ring and is laid out as `v3()` says.
+    let mut r = unsafe { RxRing::new(base, &v3()) };
+    r.hold();
+    while let Some(_s) = r.next().unwrap() {
+        r.keep_current();
+    }
+    assert_eq!(r.held_len(), 3);
+    // The batch holds the whole ring: reading stops at its oldest block.
+    assert!(!r.ready());
+    // Both blocks are still ours: the batch can see every packet.
+    assert_eq!((m.get32(8), m.get32(BS + 8)), (libc::TP_STATUS_USER, libc::TP_STATUS_USER));
+    let got: Vec<(Vec<u8>, u32)> = (0..3).map(|i| r.held_packet(i)).map(|(d, meta)| (d.to_vec(), meta.wire_len)).collect();
+    assert_eq!(got, vec![(b"first".to_vec(), 15), (b"second!".to_vec(), 17), (b"third".to_vec(), 15)]);
+    r.release_held();
+    assert_eq!(r.held_len(), 0);
+    assert_eq!((m.get32(8), m.get32(BS + 8)), (libc::TP_STATUS_KERNEL, libc::TP_STATUS_KERNEL));
+    assert_eq!(r.consumed(), (2, 3));
+    // Outside a batch blocks go back as reading moves on again.
+    v3_block(&mut m, 0, 1, 48);
+    v3_packet(&mut m, 0, 48, 0, 100, b"fourth");
+    assert_eq!(r.next().unwrap().unwrap().data(), b"fourth");
+    assert!(r.next().unwrap().is_none());
+    assert_eq!(m.get32(8), libc::TP_STATUS_KERNEL);
+}
+
+#[test]
+fn v3_a_corrupt_block_with_kept_packets_waits_for_the_batch() {
+    let mut m = Mem::new(2 * BS);
+    v3_block(&mut m, 0, 3, 48);
+    v3_packet(&mut m, 0, 48, 160, 100, b"kept");
+    v3_packet(&mut m, 0, 208, 9000, 100, b"bad link");
+    let base = m.bytes().as_mut_ptr();
+    // SAFETY: as above.
+    let mut r = unsafe { RxRing::new(base, &v3()) };
+    r.hold();
+    assert!(r.next().unwrap().is_some());
+    r.keep_current();
+    assert!(r.next().unwrap_err().message.contains("next offset 9000"));
+    // The kept packet still points into block 0: not handed back yet.
+    assert_eq!(m.get32(8), libc::TP_STATUS_USER);
+    assert_eq!(r.held_packet(0).0, b"kept");
+    r.release_held();
+    assert_eq!(m.get32(8), libc::TP_STATUS_KERNEL);
+}
+
+#[test]
+fn v2_batch_keeps_frames_until_released() {
+    let g = RingGeometry {
+        version: Version::V2,
+        block_size: BS as u32,
+        block_nr: 1,
+        frame_size: 1024,
+        frame_nr: 4,
+        retire_blk_tov: 0,
+        sizeof_priv: 0,
+        feature_req_word: 0,
+    };
+    let mut m = Mem::new(BS);
+    for i in 0..3 {
+        let f = i * 1024;
+        m.put32(f + 4, 60);
+        m.put32(f + 8, 1);
+        m.put16(f + 12, 80);
+        m.bytes()[f + 80] = i as u8;
+        m.put32(f, libc::TP_STATUS_USER);
+    }
+    let base = m.bytes().as_mut_ptr();
+    // SAFETY: as above.
+    let mut r = unsafe { RxRing::new(base, &g) };
+    assert_eq!(r.next().unwrap().unwrap().data(), [0]);
+    // Holding starts after the packet read before: that one goes back.
+    r.hold();
+    assert_eq!(m.get32(0), libc::TP_STATUS_KERNEL);
+    while r.next().unwrap().is_some() {
+        r.keep_current();
+    }
+    assert_eq!((r.held_len(), r.held_packet(0).0, r.held_packet(1).0), (2, &[1u8][..], &[2u8][..]));
+    assert_eq!((m.get32(1024), m.get32(2048)), (libc::TP_STATUS_USER, libc::TP_STATUS_USER));
+    r.release_held();
+    assert_eq!((m.get32(1024), m.get32(2048)), (libc::TP_STATUS_KERNEL, libc::TP_STATUS_KERNEL));
 }

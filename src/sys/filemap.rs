@@ -66,7 +66,7 @@ impl FileMap {
         let to = to.min(m.len());
         let mut at = from & !63;
         while at < to {
-            prefetch_line(m.base().wrapping_add(at));
+            super::prefetch_line(m.base().wrapping_add(at));
             at += 64;
         }
     }
@@ -111,16 +111,6 @@ impl FileMap {
         Ok(true)
     }
 }
-
-#[cfg(target_arch = "x86_64")]
-fn prefetch_line(p: *const u8) {
-    // SAFETY: a prefetch is a hint; it never faults or reads into Rust
-    // values, whatever the address.
-    unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8) }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn prefetch_line(_p: *const u8) {}
 
 #[cfg(test)]
 mod tests {
