@@ -202,6 +202,7 @@ int main(int argc, char **argv)
 	SHOWERR(p, pcap_set_promisc(p, 1));
 	SHOW(pcap_datalink(p));
 	SHOW(pcap_snapshot(p));
+	SHOW(pcap_bufsize(p));
 	SHOW(pcap_getnonblock(p, eb));
 	SHOW(pcap_setnonblock(p, 0, eb));
 	SHOW(pcap_getnonblock(p, eb));
@@ -227,8 +228,16 @@ int main(int argc, char **argv)
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	while (seen < want && time(NULL) < end) {
-		/* Alternate the two read paths. */
-		if (seen % 2 == 0) {
+		/* Alternate the three read paths. */
+		if (seen % 3 == 2) {
+			struct pcap_pkthdr ph;
+			const u_char *pd = pcap_next(p, &ph);
+			if (pd && is_test(pd, ph.caplen)) {
+				seen++;
+				printf("next caplen=%u len=%u ", ph.caplen, ph.len);
+				hex(pd, ph.caplen);
+			}
+		} else if (seen % 3 == 0) {
 			int r = pcap_next_ex(p, &h, &d);
 			if (r < 0) {
 				printf("next_ex error %d %s\n", r, pcap_geterr(p));

@@ -14,6 +14,16 @@
 #include <pcap/pcap.h>
 
 /*
+ `ringcap_packet.ts_source`: the host's clock stamped the packet.
+ */
+#define RINGCAP_TS_SOURCE_SOFTWARE 1
+
+/*
+ `ringcap_packet.ts_source`: the NIC's clock stamped the packet.
+ */
+#define RINGCAP_TS_SOURCE_HARDWARE 2
+
+/*
  `ringcap_set_tx_timestamps` modes.
  */
 #define RINGCAP_TX_TSTAMP_OFF 0
@@ -28,6 +38,100 @@
  else the software one.
  */
 #define RINGCAP_TX_TSTAMP_HARDWARE 2
+
+/*
+ One received packet and what the ring says about it.
+
+ `data`, `caplen` and `len` are what `pcap_next_ex` would deliver (VLAN
+ tag re-inserted, cooked header built, snapshot applied); the rest comes
+ from the kernel's frame header: `ts_ns` (nanoseconds since the epoch,
+ whatever the handle's precision), `status` (the kernel's `TP_STATUS_*`
+ bits: `TP_STATUS_LOSING`, `TP_STATUS_COPY` (truncated),
+ `TP_STATUS_CSUMNOTREADY`, `TP_STATUS_CSUM_VALID`, `TP_STATUS_VLAN_VALID`,
+ `TP_STATUS_VLAN_TPID_VALID`, the `TP_STATUS_TS_*` source bits),
+ `vlan_tci` and `vlan_tpid` (the tag the kernel took off; 0 when
+ `TP_STATUS_VLAN_VALID` is clear; the TPID is 0x8100 when the kernel did
+ not report one), `rxhash` (the flow hash; TPACKET_V3 only, else 0),
+ `ifindex`, `protocol` (the EtherType, host byte order), `pkttype`
+ (`PACKET_HOST`, `PACKET_BROADCAST`, `PACKET_MULTICAST`,
+ `PACKET_OTHERHOST`, `PACKET_OUTGOING`) and `ts_source`
+ (`RINGCAP_TS_SOURCE_SOFTWARE` or `RINGCAP_TS_SOURCE_HARDWARE`).
+ */
+struct ringcap_packet {
+  const unsigned char *data;
+  uint32_t caplen;
+  uint32_t len;
+  uint64_t ts_ns;
+  uint32_t status;
+  uint16_t vlan_tci;
+  uint16_t vlan_tpid;
+  uint32_t rxhash;
+  int32_t ifindex;
+  uint16_t protocol;
+  uint8_t pkttype;
+  uint8_t ts_source;
+};
+
+/*
+ A receive ring's shape, as asked for (`ringcap_set_ring_geometry`) or as
+ computed (`ringcap_ring_geometry_for`): `block_count` blocks of
+ `block_size` bytes (a power-of-two multiple of the page size) holding
+ frames of `frame_size` bytes (TPACKET_V1/V2: one packet each; V3: the
+ kernel's unit of account, packets are packed). `block_timeout_ms` (V3):
+ how long the kernel fills a block before handing it over; 0 lets ringcap
+ derive it from the pcap timeout. `sizeof_priv` (V3): a private area at the
+ start of each block, for the application.
+ */
+struct ringcap_ring_geometry {
+  uint32_t block_size;
+  uint32_t block_count;
+  uint32_t frame_size;
+  uint32_t block_timeout_ms;
+  uint32_t sizeof_priv;
+};
+
+/*
+ An activated handle's rings (`ringcap_get_ring_info`): the TPACKET
+ version (1, 2, 3), the receive ring's geometry (`block_timeout_ms` as
+ handed to the kernel: 0 means the kernel chose), the kernel's frame
+ header length (`tp_hdrlen`) and PACKET_RESERVE, the bytes of the one
+ mapping that holds the RX ring and, after it, the TX ring, whose frame
+ size and count are 0 when there is none.
+ */
+struct ringcap_ring_info {
+  int version;
+  uint32_t block_size;
+  uint32_t block_count;
+  uint32_t frame_size;
+  uint32_t frame_count;
+  uint32_t block_timeout_ms;
+  uint32_t sizeof_priv;
+  uint32_t header_len;
+  uint32_t reserve;
+  uint64_t mapped_bytes;
+  uint32_t tx_frame_size;
+  uint32_t tx_frame_count;
+};
+
+/*
+ `ringcap_stats_ex`: the kernel's counters, cumulative since activation
+ (`tp_packets`: packets the socket filter passed, drops included;
+ `tp_drops`: dropped for want of ring space; `tp_freeze_q_cnt`: times a
+ TPACKET_V3 ring froze with every block in user space), and ringcap's:
+ frames (V1/V2) or blocks (V3) handed back to the kernel, packets taken
+ from the ring, polls, wake-ups that found the ring readable, and packets
+ rejected in userland (a filter change's queued packets, direction).
+ */
+struct ringcap_stats {
+  uint64_t tp_packets;
+  uint64_t tp_drops;
+  uint64_t tp_freeze_q_cnt;
+  uint64_t units_consumed;
+  uint64_t packets_read;
+  uint64_t polls;
+  uint64_t wakeups;
+  uint64_t userland_rejected;
+};
 
 /*
  One frame for `ringcap_inject_batch`: `len` bytes at `data`, a whole
@@ -54,6 +158,38 @@ extern "C" {
 #endif // __cplusplus
 
 /*
+ `ringcap_next_batch(p, out, max, timeout_ms)`: receive up to `max`
+ packets without copying them, filling `out[0..n]` with descriptors that
+ point into the ring. Waits up to `timeout_ms` when none is ready (-1: until
+ a packet arrives; 0: not at all). Returns `n` (0: the timeout passed),
+ `PCAP_ERROR_BREAK` after `pcap_breakloop`, `PCAP_ERROR_NOT_ACTIVATED`, or
+ `PCAP_ERROR` with the handle's error set. The previous batch is released
+ first; this one stays valid until `ringcap_release`, the next read of any
+ kind on `p`, or `pcap_close`. `out` is the caller's array of at least
+ `max` descriptors.
+ */
+int ringcap_next_batch(pcap_t *p, struct ringcap_packet *out, int max, int timeout_ms);
+
+/*
+ `ringcap_release(p)`: give the current batch's frames or blocks back to
+ the kernel; its descriptors must not be used afterwards. 0, or a negative
+ `PCAP_ERROR*` code (handles without a ring, a call from inside a
+ callback of a read on `p`).
+ */
+int ringcap_release(pcap_t *p);
+
+/*
+ `ringcap_packet_meta(p)`: the packet `pcap_next_ex` (or `pcap_next`)
+ delivered last, or, called from inside a `pcap_dispatch`/`pcap_loop`
+ callback on `p`, the packet that callback is looking at; NULL when there
+ is none (after a read returned, no packet is current) or `p` is not a
+ live capture, with the handle's error set. The descriptor is the handle's
+ storage, valid until the next call on `p`; its `data` is valid as long as
+ the packet is (until the next read, or the callback's return).
+ */
+const struct ringcap_packet *ringcap_packet_meta(pcap_t *p);
+
+/*
  `ringcap_dump_open_ng(p, path)`: create (truncate) a pcapng file (`"-"`:
  the standard output): a Section Header Block, one Interface Description
  Block for the handle's link type and snapshot length with nanosecond
@@ -62,6 +198,47 @@ extern "C" {
  `pcap_dump_close`. NULL with `pcap_geterr(p)` set on failure.
  */
 pcap_dumper_t *ringcap_dump_open_ng(pcap_t *p, const char *path);
+
+/*
+ `ringcap_set_ring_geometry(p, g)`: use exactly this receive ring instead
+ of one computed from `pcap_set_buffer_size` (which it overrides); all
+ fields zero goes back to the computed ring. Before activation (call
+ `ringcap_set_tpacket_version` first: the rules depend on the version).
+ Returns 0; PCAP_ERROR with the handle's error naming the violated
+ constraint; PCAP_ERROR_ACTIVATED. The checks that depend on the device
+ (its PACKET_RESERVE) run again at `pcap_activate`, which fails with the
+ same kind of message. `g` is read during the call only.
+ */
+int ringcap_set_ring_geometry(pcap_t *p, const struct ringcap_ring_geometry *g);
+
+/*
+ `ringcap_get_ring_info(p, out)`: describe an activated capture's rings.
+ 0, PCAP_ERROR_NOT_ACTIVATED, or PCAP_ERROR (not a live capture, NULL
+ `out`) with the handle's error set.
+ */
+int ringcap_get_ring_info(pcap_t *p, struct ringcap_ring_info *out);
+
+/*
+ `ringcap_ring_geometry_for(buffer_bytes, snaplen, version, out, errbuf)`:
+ the receive ring ringcap would set up for a `buffer_bytes` buffer and
+ packets of up to `snaplen` bytes (0: 262144) with TPACKET version 1, 2
+ or 3, following packet_mmap.txt's rules and this machine's page size and
+ block-order limit (blocks of a power of two from a page up, about a
+ sixteenth of the buffer each; V1/V2 frames that hold the largest packet
+ with the least waste). Needs no handle and no privilege. Returns 0 with
+ `out` filled, or PCAP_ERROR with `errbuf` (PCAP_ERRBUF_SIZE bytes, may be
+ NULL) naming the constraint the request cannot meet.
+ */
+int ringcap_ring_geometry_for(uintptr_t buffer_bytes, unsigned int snaplen, int version, struct ringcap_ring_geometry *out, char *errbuf);
+
+/*
+ `ringcap_stats_ex(p, out)`: the kernel's and ringcap's counters (see
+ `struct ringcap_stats`). Reading them does not disturb `pcap_stats`,
+ which reports the same kernel totals. 0, PCAP_ERROR_NOT_ACTIVATED, or
+ PCAP_ERROR with the handle's error set. Not from inside a callback of a
+ read on `p`.
+ */
+int ringcap_stats_ex(pcap_t *p, struct ringcap_stats *out);
 
 /*
  `ringcap_inject_batch(p, frames, count)`: send `count` frames in order,
@@ -163,7 +340,10 @@ int ringcap_get_tx_timestamps(pcap_t *p, struct ringcap_tx_timestamp *out, int m
  `ringcap_set_tpacket_version(p, version)`: TPACKET_V1, V2 or V3 (1, 2, 3)
  for the receive ring and the TX ring (the kernel has one version per
  socket), before activation. Returns 0, PCAP_ERROR (with the handle's
- error set) for another number, or PCAP_ERROR_ACTIVATED.
+ error set) for another number, or PCAP_ERROR_ACTIVATED. V3 (the
+ default) packs packets into blocks and carries the flow hash; V1 frames
+ have no VLAN fields, so a tag the kernel took off a received frame is
+ lost (V2 and V3 give it back, re-inserted as libpcap does).
  */
 int ringcap_set_tpacket_version(pcap_t *p, int version);
 

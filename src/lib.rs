@@ -9,21 +9,24 @@
 //! - [`bpf`]: classic BPF instructions, validator, interpreter, listings.
 //! - [`error`]: `Error { code, message }`, libpcap's codes and wording.
 //! - [`savefile`]: pcap and pcapng reading and writing.
+//! - [`api`]: the safe Rust API over the same core.
+//! - [`capture`]: live handles (activation, delivery, waiting, sending).
+//! - [`ring`]: the PACKET_MMAP rings and the socket that owns them.
+//! - [`filter`]: the pcap filter language compiler.
 //! - `abi`: the C ABI (`pcap_*`, `bpf_*`, `ringcap_*`), nothing else.
 #![deny(unsafe_code)]
 
+pub mod api;
 pub mod bpf;
 pub mod capture;
 pub mod dlt;
 pub mod error;
 pub mod filter;
 pub mod packet;
-#[allow(unsafe_code)]
 pub mod ring;
 pub mod savefile;
 pub mod sys;
 
-#[allow(unsafe_code)]
 mod abi;
 
 pub use error::{Error, Result};

@@ -100,6 +100,11 @@ pub struct pcap_t {
     live: once_cell::unsync::OnceCell<Arc<LiveShared>>,
     /// Storage for the header `pcap_next_ex` points to.
     pub(crate) next_hdr: UnsafeCell<PacketHeader>,
+    /// The header and data a running read callback was handed (null
+    /// outside callbacks), for `ringcap_packet_meta`.
+    pub(crate) in_callback: Cell<(*const PacketHeader, *const u8)>,
+    /// Storage for the descriptor `ringcap_packet_meta` points to.
+    pub(crate) meta_out: UnsafeCell<super::batch::ringcap_packet>,
     engine: UnsafeCell<Engine>,
 }
 
@@ -116,6 +121,8 @@ impl pcap_t {
             breaker,
             live: once_cell::unsync::OnceCell::new(),
             next_hdr: UnsafeCell::new(PacketHeader::default()),
+            in_callback: Cell::new((std::ptr::null(), std::ptr::null())),
+            meta_out: UnsafeCell::new(Default::default()),
             engine: UnsafeCell::new(engine),
         }));
         HANDLES.lock().insert(p as usize);
@@ -183,6 +190,12 @@ impl pcap_t {
         let buf = unsafe { &*self.errbuf.get() };
         let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
         String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    /// Whether a read on this handle is running (a call from inside one of
+    /// its callbacks).
+    pub(crate) fn reading(&self) -> bool {
+        self.busy.get()
     }
 
     /// Borrow the engine for an operation. Refused while a read loop on this

@@ -231,7 +231,10 @@ pub extern "C" fn pcap_set_tstamp_precision(p: *mut pcap_t, precision: c_int) ->
 /// `ringcap_set_tpacket_version(p, version)`: TPACKET_V1, V2 or V3 (1, 2, 3)
 /// for the receive ring and the TX ring (the kernel has one version per
 /// socket), before activation. Returns 0, PCAP_ERROR (with the handle's
-/// error set) for another number, or PCAP_ERROR_ACTIVATED.
+/// error set) for another number, or PCAP_ERROR_ACTIVATED. V3 (the
+/// default) packs packets into blocks and carries the flow hash; V1 frames
+/// have no VLAN fields, so a tag the kernel took off a received frame is
+/// lost (V2 and V3 give it back, re-inserted as libpcap does).
 #[no_mangle]
 pub extern "C" fn ringcap_set_tpacket_version(p: *mut pcap_t, version: c_int) -> c_int {
     ffi!(code::ERROR, {
@@ -282,8 +285,10 @@ pub extern "C" fn pcap_activate(p: *mut pcap_t) -> c_int {
                     vlan_ancillary: c.vlan_ancillary(),
                     fd,
                     selectable_fd: fd,
+                    // What libpcap reports: its V3 "frame" (the largest
+                    // packet, 262144), or the V1/V2 frame size.
                     bufsize: match geometry.version {
-                        Version::V3 => (geometry.block_size - crate::ring::geometry::V3_BLOCK_DESC_LEN) as i32,
+                        Version::V3 => crate::MAXIMUM_SNAPLEN as i32,
                         _ => geometry.frame_size as i32,
                     },
                     ..Info::default()

@@ -25,11 +25,13 @@ macro_rules! ffi {
 #[allow(unused_imports)]
 pub(crate) use ffi;
 
+pub mod batch;
 pub mod bpf;
 pub mod cstr;
 pub mod devices;
 pub mod dump;
 pub mod filter;
+pub mod geometry;
 pub mod handle;
 pub mod inject;
 pub mod live;

@@ -55,12 +55,19 @@ fn bad_argument(p: *mut pcap_t, msg: &str) -> c_int {
     }
 }
 
-/// Adapt a C callback to the core's per-packet closure.
-fn c_callback(cb: unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8), user: *mut u8) -> impl FnMut(&PacketHeader, &[u8]) {
+/// Adapt a C callback to the core's per-packet closure; while it runs, the
+/// handle knows what it was shown (`ringcap_packet_meta`).
+fn c_callback<'h>(
+    h: &'h pcap_t,
+    cb: unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8),
+    user: *mut u8,
+) -> impl FnMut(&PacketHeader, &[u8]) + 'h {
     move |hdr: &PacketHeader, data: &[u8]| {
+        h.in_callback.set((hdr, data.as_ptr()));
         // SAFETY: the caller promised a valid pcap_handler; header and data
         // are valid for the duration of the call.
-        unsafe { cb(user, hdr, data.as_ptr()) }
+        unsafe { cb(user, hdr, data.as_ptr()) };
+        h.in_callback.set((std::ptr::null(), std::ptr::null()));
     }
 }
 
@@ -71,7 +78,7 @@ fn c_callback(cb: unsafe extern "C" fn(*mut u8, *const pcap_pkthdr, *const u8), 
 pub extern "C" fn pcap_dispatch(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, user: *mut u8) -> c_int {
     ffi!(code::ERROR, {
         let Some(cb) = callback else { return bad_argument(p, "pcap_dispatch: the callback is NULL") };
-        with_source(p, "pcap_dispatch", |src, _| src.dispatch(cnt, &mut c_callback(cb, user)))
+        with_source(p, "pcap_dispatch", |src, h| src.dispatch(cnt, &mut c_callback(h, cb, user)))
     })
 }
 
@@ -82,7 +89,7 @@ pub extern "C" fn pcap_dispatch(p: *mut pcap_t, cnt: c_int, callback: pcap_handl
 pub extern "C" fn pcap_loop(p: *mut pcap_t, cnt: c_int, callback: pcap_handler, user: *mut u8) -> c_int {
     ffi!(code::ERROR, {
         let Some(cb) = callback else { return bad_argument(p, "pcap_loop: the callback is NULL") };
-        with_source(p, "pcap_loop", |src, _| src.run_loop(cnt, &mut c_callback(cb, user)))
+        with_source(p, "pcap_loop", |src, h| src.run_loop(cnt, &mut c_callback(h, cb, user)))
     })
 }
 
@@ -122,10 +129,15 @@ pub unsafe extern "C" fn pcap_next(p: *mut pcap_t, h: *mut pcap_pkthdr) -> *cons
             return std::ptr::null();
         }
         let mut out: *const u8 = std::ptr::null();
-        with_source(p, "pcap_next", |src, _| {
+        with_source(p, "pcap_next", |src, handle| {
             if let Next::Packet(hdr, data) = src.next_packet()? {
-                // SAFETY: `h` is non-null and points to the caller's header.
-                unsafe { *h = hdr };
+                // SAFETY: `h` is non-null and points to the caller's header;
+                // next_hdr is the handle's own storage (ringcap_packet_meta
+                // reads it).
+                unsafe {
+                    *h = hdr;
+                    *handle.next_hdr.get() = hdr;
+                }
                 out = data.as_ptr();
             }
             Ok(0)

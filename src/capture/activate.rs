@@ -94,24 +94,32 @@ fn device_max_packet(sock: &PacketSocket, device: &str) -> Result<u32> {
 }
 
 /// Hardware timestamps for PCAP_TSTAMP_ADAPTER(_UNSYNCED): switch the NIC's
-/// timestamping on and ask the ring for its stamps (libpcap's sequence).
-fn enable_hw_timestamps(sock: &PacketSocket, device: &str, tstamp_type: i32) -> Result<()> {
-    match netdev::set_hwtstamp(sock.as_fd(), device, true, true) {
-        Ok(()) => {
-            let source = if tstamp_type == tstamp::PCAP_TSTAMP_ADAPTER {
-                tstamp::SOF_TIMESTAMPING_SYS_HARDWARE
-            } else {
-                tstamp::SOF_TIMESTAMPING_RAW_HARDWARE
-            };
-            sock.set_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP, source as i32)
-                .map_err(|e| os_err("can't set PACKET_TIMESTAMP", &e))
-        }
+/// timestamping on (SIOCSHWTSTAMP) and ask the ring for its stamps
+/// (PACKET_TIMESTAMP), libpcap's sequence. A device that cannot stamp every
+/// received packet is a warning, PCAP_WARNING_TSTAMP_TYPE_NOTSUP, as with
+/// libpcap: the capture goes on, and each packet's metadata says which clock
+/// stamped it (the kernel falls back to the host's).
+fn enable_hw_timestamps(sock: &PacketSocket, device: &str, tstamp_type: i32) -> Result<Option<Error>> {
+    let warning = match netdev::set_hwtstamp(sock.as_fd(), device, true, true) {
+        Ok(()) => None,
         Err(e) => match e.raw_os_error() {
-            Some(libc::EPERM) => Err(Error::msg("Attempt to set hardware timestamp failed - CAP_NET_ADMIN may be required")),
-            Some(libc::EOPNOTSUPP) | Some(libc::ERANGE) => Ok(()),
-            _ => Err(os_err("SIOCSHWTSTAMP failed", &e)),
+            Some(libc::EPERM) => {
+                return Err(Error::new(
+                    code::PERM_DENIED,
+                    "Attempt to set hardware timestamp failed - CAP_NET_ADMIN may be required",
+                ))
+            }
+            Some(libc::EOPNOTSUPP) | Some(libc::ERANGE) => Some(Error::new(code::WARNING_TSTAMP_TYPE_NOTSUP, "")),
+            _ => return Err(os_err("SIOCSHWTSTAMP failed", &e)),
         },
-    }
+    };
+    let source = if tstamp_type == tstamp::PCAP_TSTAMP_ADAPTER {
+        tstamp::SOF_TIMESTAMPING_SYS_HARDWARE
+    } else {
+        tstamp::SOF_TIMESTAMPING_RAW_HARDWARE
+    };
+    sock.set_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP, source as i32).map_err(|e| os_err("can't set PACKET_TIMESTAMP", &e))?;
+    Ok(warning)
 }
 
 /// The ring geometry for this activation: the caller's explicit layout if
@@ -190,7 +198,9 @@ fn setup_ring(sock: &mut PacketSocket, mut g: RingGeometry, mut tx: Option<RingG
 
 /// `pcap_activate` for a live device.
 pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
-    env::apply(&mut opts, &env::process_env)?;
+    if opts.environment {
+        env::apply(&mut opts, &env::process_env)?;
+    }
     let device = opts.device.clone();
     if !netdev::name_fits(&device) {
         return Err(Error::new(code::NO_SUCH_DEVICE, ""));
@@ -269,7 +279,9 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
     let dev_max = if any { 65535 + 18 } else { device_max_packet(&sock, &device)? };
     if let Some(t) = opts.tstamp_type {
         if t == tstamp::PCAP_TSTAMP_ADAPTER || t == tstamp::PCAP_TSTAMP_ADAPTER_UNSYNCED {
-            enable_hw_timestamps(&sock, &device, t)?;
+            if let Some(w) = enable_hw_timestamps(&sock, &device, t)? {
+                warning = Some(w);
+            }
         }
     }
     let limits = Limits::probe();
@@ -310,6 +322,8 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         spin_ns: opts.busy_poll_us.unwrap_or(0) as u64 * 1000,
         polls: 0,
         wakeups: 0,
+        reserve,
+        batch: Vec::new(),
     };
     Ok(Activated { capture, warning })
 }

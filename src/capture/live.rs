@@ -11,7 +11,7 @@ use super::linktype::vlan_offset;
 use crate::dlt;
 use crate::error::{Error, Result};
 use crate::packet::{break_error, Breaker, Next, PacketHeader, PacketSource};
-use crate::ring::{PacketSocket, RingGeometry, RxRing, Slot, SlotMeta};
+use crate::ring::{CurrentPacket, PacketSocket, RingGeometry, RxRing, SlotMeta};
 use crate::sys::{netdev, poll};
 
 /// What the C handle shell may touch while a read loop owns the capture
@@ -28,6 +28,8 @@ pub struct LiveShared {
     /// The send side, usable while a read loop owns the capture (a callback
     /// may inject on its own handle, as with libpcap).
     pub tx: parking_lot::Mutex<super::inject::Sender>,
+    /// The packet a `dispatch` callback is being shown.
+    pub current: CurrentPacket,
 }
 
 /// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
@@ -41,7 +43,9 @@ pub struct Stats {
 impl LiveShared {
     pub fn new(sock: PacketSocket, device: &str, promisc: bool) -> LiveShared {
         let base = if promisc { sysfs_drops(device) } else { 0 };
+        let current = CurrentPacket::new(sock.version().unwrap_or(crate::ring::Version::V3));
         LiveShared {
+            current,
             sock,
             device: device.to_string(),
             promisc,
@@ -104,6 +108,39 @@ pub struct LiveCapture {
     pub(super) spin_ns: u64,
     pub(super) polls: u64,
     pub(super) wakeups: u64,
+    /// PACKET_RESERVE bytes in front of every received packet.
+    pub(super) reserve: u32,
+    /// Headers of the packets the current batch holds (`next_batch`).
+    pub(super) batch: Vec<PacketHeader>,
+}
+
+/// The rings of an activated capture, as set up (`ringcap_get_ring_info`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingInfo {
+    pub rx: RingGeometry,
+    pub tx: Option<RingGeometry>,
+    /// Bytes of the one mapping that holds both rings.
+    pub mapped_bytes: usize,
+    /// The kernel's frame header length for the version (`tp_hdrlen`).
+    pub header_len: u32,
+    /// PACKET_RESERVE.
+    pub reserve: u32,
+}
+
+/// The kernel's cumulative counters and ringcap's own (`ringcap_stats_ex`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsEx {
+    pub kernel: crate::ring::socket::KernelStats,
+    pub counters: Counters,
+}
+
+/// One packet of a batch (`next_batch`): its delivered header, its bytes in
+/// the ring, and the frame header's metadata.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchPacket<'a> {
+    pub hdr: PacketHeader,
+    pub data: &'a [u8],
+    pub meta: SlotMeta,
 }
 
 /// How a wait ended.
@@ -152,10 +189,10 @@ impl LiveCapture {
         &self.dlt_list
     }
 
-    /// Metadata of the packet `next_packet` delivered last, while it is
-    /// still valid (until the next read).
-    pub fn last_meta(&self) -> Option<SlotMeta> {
-        self.rx.current_meta()
+    /// The packet `next_packet` delivered last (its bytes and metadata),
+    /// while it is still valid (until the next read).
+    pub fn last_packet(&self) -> Option<(&[u8], SlotMeta)> {
+        Some((self.rx.current(), self.rx.current_meta()?))
     }
 
     pub fn counters(&self) -> Counters {
@@ -167,6 +204,94 @@ impl LiveCapture {
             units_consumed: units,
             packets_read: packets,
         }
+    }
+
+    /// The rings as set up.
+    pub fn ring_info(&self) -> RingInfo {
+        let tx = self.shared.sock.tx_geometry();
+        RingInfo {
+            rx: self.geometry,
+            tx,
+            mapped_bytes: self.geometry.size() + tx.map_or(0, |g| g.size()),
+            header_len: self.geometry.version.hdrlen(),
+            reserve: self.reserve,
+        }
+    }
+
+    /// The kernel's counters (tp_packets, tp_drops, tp_freeze_q_cnt,
+    /// cumulative since activation, read now) and ringcap's own.
+    pub fn stats_ex(&self) -> Result<StatsEx> {
+        let kernel = self.shared.sock.stats().map_err(|e| Error::os("failed to get statistics from socket", &e))?;
+        Ok(StatsEx { kernel, counters: self.counters() })
+    }
+
+    /// Receive a batch: up to `max` packets that are ready, left in the ring
+    /// (no copy) until [`LiveCapture::release_batch`] or the next read of
+    /// any kind, which releases them. Waits up to `timeout_ms` (-1: until a
+    /// packet, a breakloop or an error; 0: not at all) when none is ready.
+    /// Returns how many packets the batch holds (0: the timeout passed); a
+    /// honoured breakloop is `Err` with `PCAP_ERROR_BREAK`.
+    pub fn next_batch(&mut self, max: usize, timeout_ms: i32) -> Result<usize> {
+        self.release_batch();
+        if max == 0 {
+            return Ok(0);
+        }
+        self.rx.hold();
+        let started = poll::monotonic_ns();
+        loop {
+            if let Err(e) = self.fill_batch(max) {
+                self.release_batch();
+                return Err(e);
+            }
+            if !self.batch.is_empty() || timeout_ms == 0 {
+                return Ok(self.batch.len());
+            }
+            let left = if timeout_ms < 0 {
+                -1
+            } else {
+                let spent = ((poll::monotonic_ns() - started) / 1_000_000) as i32;
+                if spent >= timeout_ms {
+                    return Ok(0);
+                }
+                timeout_ms - spent
+            };
+            if let Err(e) = self.wait_for(left) {
+                self.release_batch();
+                return Err(e);
+            }
+        }
+    }
+
+    fn fill_batch(&mut self, max: usize) -> Result<()> {
+        while self.batch.len() < max {
+            if self.breaker.take() {
+                return Err(break_error());
+            }
+            let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
+            let delivered = match self.rx.next()? {
+                Some(mut slot) => self.d.deliver(&mut slot, consumed)?,
+                None => return Ok(()),
+            };
+            if let Some(h) = delivered {
+                self.rx.keep_current();
+                self.batch.push(h);
+            }
+        }
+        Ok(())
+    }
+
+    /// Packet `i` of the current batch (`i` below what `next_batch`
+    /// returned); valid until the batch is released.
+    pub fn batch_packet(&self, i: usize) -> BatchPacket<'_> {
+        let hdr = self.batch[i];
+        let (data, meta) = self.rx.held_packet(i);
+        BatchPacket { hdr, data: &data[..hdr.caplen as usize], meta }
+    }
+
+    /// Hand the current batch's frames/blocks back to the kernel.
+    pub fn release_batch(&mut self) {
+        self.batch.clear();
+        self.rx.release_held();
     }
 
     /// `pcap_set_datalink` for a DLT in the device's list.
@@ -240,6 +365,12 @@ impl LiveCapture {
         Ok(())
     }
 
+    /// How long a read waits for packets, in ms: 0 in non-blocking mode,
+    /// -1 without a timeout.
+    pub fn read_timeout_ms(&self) -> i32 {
+        self.poll_timeout()
+    }
+
     fn poll_timeout(&self) -> i32 {
         if self.nonblock {
             0
@@ -255,7 +386,13 @@ impl LiveCapture {
     /// pcap_wait_for_frames_mmap, with the pcap timeout honoured for every
     /// TPACKET version).
     fn wait(&mut self) -> Result<Woke> {
-        if self.spin_ns > 0 && !self.nonblock {
+        self.wait_for(self.poll_timeout())
+    }
+
+    /// As `wait`, with an explicit poll timeout in ms (-1: none, 0: do not
+    /// block).
+    fn wait_for(&mut self, user_timeout: i32) -> Result<Woke> {
+        if self.spin_ns > 0 && user_timeout != 0 {
             let deadline = poll::monotonic_ns() + self.spin_ns;
             while poll::monotonic_ns() < deadline {
                 if self.rx.ready() {
@@ -272,7 +409,6 @@ impl LiveCapture {
         let bell = breaker.doorbell().map(std::os::fd::AsFd::as_fd);
         let started = poll::monotonic_ns();
         loop {
-            let user_timeout = self.poll_timeout();
             // While the device is down, look again every millisecond.
             let timeout = if self.netdown && user_timeout != 0 { 1 } else { user_timeout };
             self.polls += 1;
@@ -356,7 +492,7 @@ impl LiveCapture {
     /// (so one requested from the last callback still ends the loop, as in
     /// libpcap).
     #[inline]
-    fn drain_ready<F: FnMut(&PacketHeader, &[u8], &Slot<'_>) + ?Sized>(&mut self, max: i32, cb: &mut F) -> Result<i32> {
+    fn drain_ready(&mut self, max: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
         let mut pkts = 0;
         while pkts < max {
             if self.breaker.take() {
@@ -365,7 +501,8 @@ impl LiveCapture {
             let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
             let Some(mut slot) = self.rx.next()? else { break };
             if let Some(h) = self.d.deliver(&mut slot, consumed)? {
-                cb(&h, &slot.data()[..h.caplen as usize], &slot);
+                self.shared.current.set(&slot);
+                cb(&h, &slot.data()[..h.caplen as usize]);
                 pkts += 1;
             }
         }
@@ -375,14 +512,11 @@ impl LiveCapture {
         Ok(pkts)
     }
 
-    /// `pcap_dispatch` whose callback also sees the packet's place in the
-    /// ring, for its metadata (`ringcap_packet_meta` inside a callback).
-    pub fn dispatch_with_slot(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>)) -> Result<i32> {
-        self.dispatch_inner(cnt, cb)
-    }
+}
 
-    fn dispatch_inner<F: FnMut(&PacketHeader, &[u8], &Slot<'_>) + ?Sized>(&mut self, cnt: i32, cb: &mut F) -> Result<i32> {
-        self.rx.release_held();
+impl PacketSource for LiveCapture {
+    fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+        self.release_batch();
         let max = if cnt <= 0 { i32::MAX } else { cnt };
         loop {
             if !self.rx.ready() {
@@ -395,7 +529,8 @@ impl LiveCapture {
                     }
                 }
             }
-            let n = self.drain_ready(max, &mut *cb);
+            let n = self.drain_ready(max, cb);
+            self.shared.current.clear();
             self.rx.release_pending();
             let n = n?;
             // With no timeout (block forever), only return with a packet.
@@ -405,15 +540,9 @@ impl LiveCapture {
             return Ok(n);
         }
     }
-}
-
-impl PacketSource for LiveCapture {
-    fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
-        self.dispatch_inner(cnt, &mut |h, d, _| cb(h, d))
-    }
 
     fn next_packet(&mut self) -> Result<Next<'_>> {
-        self.rx.release_held();
+        self.release_batch();
         loop {
             if self.breaker.take() {
                 return Err(break_error());

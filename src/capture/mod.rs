@@ -15,5 +15,5 @@ pub mod tstamp;
 
 pub use activate::{activate, normalize_snaplen, Activated};
 pub use deliver::Direction;
-pub use live::{Counters, LiveCapture, LiveShared, Stats};
+pub use live::{BatchPacket, Counters, LiveCapture, LiveShared, RingInfo, Stats, StatsEx};
 pub use options::{Options, RingOverride};

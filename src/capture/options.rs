@@ -45,6 +45,9 @@ pub struct Options {
     pub busy_poll_us: Option<u32>,
     /// The send side: TX ring, qdisc bypass, TX timestamps.
     pub tx: super::inject::TxOptions,
+    /// Apply the `RINGCAP_*` environment variables at activation (C
+    /// handles do; the Rust API opts in).
+    pub environment: bool,
 }
 
 impl Options {
@@ -66,6 +69,7 @@ impl Options {
             tstamp_types: Vec::new(),
             busy_poll_us: None,
             tx: Default::default(),
+            environment: true,
         }
     }
 

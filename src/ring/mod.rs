@@ -19,7 +19,7 @@ pub mod tx;
 pub use blocks::BlockRing;
 pub use frames::FrameRing;
 pub use geometry::{Limits, RingGeometry, Version};
-pub use slot::{HeaderFormat, LinkAddr, Slot, SlotBuf, SlotMeta, SlotPos};
+pub use slot::{CurrentPacket, HeaderFormat, LinkAddr, Slot, SlotBuf, SlotMeta, SlotPos, TsSource};
 pub use socket::PacketSocket;
 pub use tx::TxRing;
 

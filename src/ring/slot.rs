@@ -43,6 +43,23 @@ impl SlotMeta {
         self.status & libc::TP_STATUS_VLAN_VALID != 0 || self.vlan_tci != 0
     }
 
+    /// Which clock stamped the packet: the kernel marks NIC stamps
+    /// (TP_STATUS_TS_RAW_HARDWARE, or the old SYS_HARDWARE); anything else
+    /// is the host's clock (TP_STATUS_TS_SOFTWARE, or the packet socket's
+    /// own fallback when no source was asked for).
+    pub fn ts_source(&self) -> TsSource {
+        if self.status & (libc::TP_STATUS_TS_RAW_HARDWARE | libc::TP_STATUS_TS_SYS_HARDWARE) != 0 {
+            TsSource::Hardware
+        } else {
+            TsSource::Software
+        }
+    }
+
+    /// Nanoseconds since the epoch.
+    pub fn ts_ns(&self) -> u64 {
+        self.sec as u64 * 1_000_000_000 + self.nsec as u64
+    }
+
     /// The tag's TPID, 0x8100 when the kernel did not say.
     pub fn vlan_tpid_or_default(&self) -> u16 {
         if self.status & libc::TP_STATUS_VLAN_TPID_VALID != 0 && self.vlan_tpid != 0 {
@@ -138,6 +155,13 @@ impl HeaderFormat {
         // SAFETY: both fields lie within the header (caller's contract).
         unsafe { (read_u16(hdr, self.mac) as usize, read_u32(hdr, self.snaplen) as usize) }
     }
+}
+
+/// Which clock stamped a received packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TsSource {
+    Software,
+    Hardware,
 }
 
 /// Where a handed-out packet's bytes are: kept by the ring, so that after a
@@ -387,6 +411,42 @@ impl<'r> Slot<'r> {
         p.start = new_start;
         p.len += bytes.len();
         true
+    }
+}
+
+/// The packet a dispatch callback is looking at, for code that cannot borrow
+/// the ring while the read loop does (the C shell's `ringcap_packet_meta`
+/// inside a `pcap_dispatch` callback). One relaxed store per packet.
+#[derive(Debug)]
+pub struct CurrentPacket {
+    hdr: std::sync::atomic::AtomicPtr<u8>,
+    fmt: &'static HeaderFormat,
+}
+
+impl CurrentPacket {
+    pub fn new(v: super::Version) -> CurrentPacket {
+        CurrentPacket { hdr: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()), fmt: HeaderFormat::of(v) }
+    }
+
+    #[inline]
+    pub fn set(&self, slot: &Slot<'_>) {
+        self.hdr.store(slot.pos.base, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn clear(&self) {
+        self.hdr.store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The metadata of the packet being delivered, if one is.
+    ///
+    /// # Safety
+    /// Only on the thread running the read loop, from inside its callback:
+    /// the packet's frame or block is user-owned until the callback returns.
+    pub unsafe fn meta(&self) -> Option<SlotMeta> {
+        let p = self.hdr.load(std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: caller's contract: `p` is the header of a user-owned packet.
+        (!p.is_null()).then(|| unsafe { decode(p, self.fmt) })
     }
 }
 
