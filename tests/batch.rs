@@ -59,7 +59,10 @@ struct Seen {
 
 /// Receive with batches until `want` frames came or 5 s passed; returns what
 /// each looked like and (rxhash, ts_ns, ifindex, ts_source) for each.
-fn collect(cap: &mut Capture, want: usize, max: usize) -> (Vec<Seen>, Vec<(u32, u64, i32, TsSource)>) {
+/// (rxhash, ts_ns, ifindex, ts_source) of a received frame.
+type Extra = (u32, u64, i32, TsSource);
+
+fn collect(cap: &mut Capture, want: usize, max: usize) -> (Vec<Seen>, Vec<Extra>) {
     let (mut seen, mut extra) = (Vec::new(), Vec::new());
     let deadline = Instant::now() + Duration::from_secs(5);
     while seen.len() < want && Instant::now() < deadline {

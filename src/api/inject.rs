@@ -89,6 +89,7 @@ impl Injector {
 }
 
 /// `struct pcap_pkthdr` as C lays it out (what the send-queue walker reads).
+#[allow(clippy::unnecessary_cast)] // time_t and suseconds_t are not i64 everywhere
 fn header_bytes(h: &PacketHeader) -> [u8; std::mem::size_of::<PacketHeader>()] {
     use std::mem::{offset_of, size_of};
     let mut b = [0u8; size_of::<PacketHeader>()];

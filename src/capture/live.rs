@@ -268,7 +268,7 @@ impl LiveCapture {
                 return Err(break_error());
             }
             let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
-            let delivered = match self.rx.next()? {
+            let delivered = match self.rx.take()? {
                 Some(mut slot) => self.d.deliver(&mut slot, consumed)?,
                 None => return Ok(()),
             };
@@ -499,7 +499,7 @@ impl LiveCapture {
                 return Err(break_error());
             }
             let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
-            let Some(mut slot) = self.rx.next()? else { break };
+            let Some(mut slot) = self.rx.take()? else { break };
             if let Some(h) = self.d.deliver(&mut slot, consumed)? {
                 self.shared.current.set(&slot);
                 cb(&h, &slot.data()[..h.caplen as usize]);
@@ -548,7 +548,7 @@ impl PacketSource for LiveCapture {
                 return Err(break_error());
             }
             let consumed = self.rx.consumed().0;
-            let delivered = match self.rx.next()? {
+            let delivered = match self.rx.take()? {
                 Some(mut slot) => self.d.deliver(&mut slot, consumed)?,
                 None => {
                     match self.wait()? {

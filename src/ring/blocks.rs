@@ -251,7 +251,7 @@ impl BlockRing {
 
     /// The next packet, or `None` when no block is ready.
     #[inline(always)]
-    pub fn next(&mut self) -> Result<Option<Slot<'_>>> {
+    pub fn take(&mut self) -> Result<Option<Slot<'_>>> {
         self.release_pending();
         let mut walk = match self.walk {
             Some(w) => w,

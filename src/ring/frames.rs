@@ -129,7 +129,7 @@ impl FrameRing {
 
     /// The next packet, or `None` when the kernel has not filled the next
     /// frame. A frame whose offsets do not fit is handed back and reported.
-    pub fn next(&mut self) -> Result<Option<Slot<'_>>> {
+    pub fn take(&mut self) -> Result<Option<Slot<'_>>> {
         self.release_pending();
         let idx = self.cursor;
         if self.status(idx) & libc::TP_STATUS_USER as u64 == 0 || self.held.blocks(idx) {

@@ -62,10 +62,10 @@ impl RxRing {
     }
 
     #[inline(always)]
-    pub fn next(&mut self) -> Result<Option<Slot<'_>>> {
+    pub fn take(&mut self) -> Result<Option<Slot<'_>>> {
         match self {
-            RxRing::Frames(r) => r.next(),
-            RxRing::Blocks(r) => r.next(),
+            RxRing::Frames(r) => r.take(),
+            RxRing::Blocks(r) => r.take(),
         }
     }
 

@@ -72,18 +72,18 @@ fn v3_walks_packets_and_hands_blocks_back_after_the_last() {
     // SAFETY: `m` outlives the ring and is laid out as `v3()` says.
     let mut r = unsafe { RxRing::new(base, &v3()) };
     {
-        let s = r.next().unwrap().unwrap();
+        let s = r.take().unwrap().unwrap();
         assert_eq!(s.data(), b"first");
         assert_eq!(s.meta().wire_len, 15);
         assert_eq!(s.meta().rxhash, 0xabcd);
         assert_eq!((s.meta().sec, s.meta().nsec), (100, 5000));
     }
     assert_eq!(r.current(), b"first");
-    assert_eq!(r.next().unwrap().unwrap().data(), b"second!");
+    assert_eq!(r.take().unwrap().unwrap().data(), b"second!");
     assert_eq!(r.current(), b"second!");
     // The block is still ours until the next call.
     assert_eq!(m.get32(8), libc::TP_STATUS_USER);
-    assert!(r.next().unwrap().is_none());
+    assert!(r.take().unwrap().is_none());
     assert_eq!(m.get32(8), libc::TP_STATUS_KERNEL);
     assert_eq!(r.consumed(), (1, 2));
 }
@@ -97,7 +97,7 @@ fn v3_empty_blocks_are_skipped() {
     let base = m.bytes().as_mut_ptr();
     // SAFETY: as above.
     let mut r = unsafe { RxRing::new(base, &v3()) };
-    assert_eq!(r.next().unwrap().unwrap().data(), b"x");
+    assert_eq!(r.take().unwrap().unwrap().data(), b"x");
     assert_eq!(m.get32(8), libc::TP_STATUS_KERNEL);
 }
 
@@ -126,14 +126,14 @@ fn v3_hostile_offsets_are_reported_and_the_block_returned() {
         let mut r = unsafe { RxRing::new(base, &v3()) };
         if next != 0 {
             // The first packet is fine; the bad link shows when walking on.
-            let e = r.next().err().map(|e| e.message).unwrap_or_default();
+            let e = r.take().err().map(|e| e.message).unwrap_or_default();
             assert!(e.contains(what), "{what}: {e}");
         } else {
-            let e = r.next().unwrap_err().message;
+            let e = r.take().unwrap_err().message;
             assert!(e.contains(what), "{what}: {e}");
         }
         assert_eq!(m.get32(8), libc::TP_STATUS_KERNEL, "{what}: block handed back");
-        assert!(r.next().unwrap().is_none());
+        assert!(r.take().unwrap().is_none());
     }
 }
 
@@ -166,7 +166,7 @@ fn v2_frames_go_back_one_call_later() {
     // SAFETY: as above.
     let mut r = unsafe { RxRing::new(base, &g) };
     {
-        let s = r.next().unwrap().unwrap();
+        let s = r.take().unwrap().unwrap();
         assert_eq!(s.data(), b"one");
         assert!(s.meta().vlan_valid());
         assert_eq!(s.meta().vlan_tci, 100);
@@ -174,16 +174,16 @@ fn v2_frames_go_back_one_call_later() {
         assert_eq!(s.meta().link.pkttype, 4);
     }
     assert_eq!(m.get32(0), libc::TP_STATUS_USER | libc::TP_STATUS_VLAN_VALID);
-    assert_eq!(r.next().unwrap().unwrap().data(), b"two");
+    assert_eq!(r.take().unwrap().unwrap().data(), b"two");
     assert_eq!(m.get32(0), libc::TP_STATUS_KERNEL);
-    assert!(r.next().unwrap().is_none());
+    assert!(r.take().unwrap().is_none());
     assert_eq!(m.get32(2048), libc::TP_STATUS_KERNEL);
     // A frame whose mac + caplen overruns the frame.
     m.put32(8, 4000);
     m.put32(0, libc::TP_STATUS_USER);
-    let e = r.next().unwrap_err().message;
+    let e = r.take().unwrap_err().message;
     assert!(e.contains("corrupted frame"), "{e}");
-    assert!(r.next().unwrap().is_none());
+    assert!(r.take().unwrap().is_none());
     assert_eq!(m.get32(0), libc::TP_STATUS_KERNEL);
 }
 
@@ -199,7 +199,7 @@ fn v3_batch_keeps_blocks_until_released() {
     // SAFETY: `m` outlives the ring and is laid out as `v3()` says.
     let mut r = unsafe { RxRing::new(base, &v3()) };
     r.hold();
-    while let Some(_s) = r.next().unwrap() {
+    while let Some(_s) = r.take().unwrap() {
         r.keep_current();
     }
     assert_eq!(r.held_len(), 3);
@@ -216,8 +216,8 @@ fn v3_batch_keeps_blocks_until_released() {
     // Outside a batch blocks go back as reading moves on again.
     v3_block(&mut m, 0, 1, 48);
     v3_packet(&mut m, 0, 48, 0, 100, b"fourth");
-    assert_eq!(r.next().unwrap().unwrap().data(), b"fourth");
-    assert!(r.next().unwrap().is_none());
+    assert_eq!(r.take().unwrap().unwrap().data(), b"fourth");
+    assert!(r.take().unwrap().is_none());
     assert_eq!(m.get32(8), libc::TP_STATUS_KERNEL);
 }
 
@@ -231,9 +231,9 @@ fn v3_a_corrupt_block_with_kept_packets_waits_for_the_batch() {
     // SAFETY: as above.
     let mut r = unsafe { RxRing::new(base, &v3()) };
     r.hold();
-    assert!(r.next().unwrap().is_some());
+    assert!(r.take().unwrap().is_some());
     r.keep_current();
-    assert!(r.next().unwrap_err().message.contains("next offset 9000"));
+    assert!(r.take().unwrap_err().message.contains("next offset 9000"));
     // The kept packet still points into block 0: not handed back yet.
     assert_eq!(m.get32(8), libc::TP_STATUS_USER);
     assert_eq!(r.held_packet(0).0, b"kept");
@@ -265,11 +265,11 @@ fn v2_batch_keeps_frames_until_released() {
     let base = m.bytes().as_mut_ptr();
     // SAFETY: as above.
     let mut r = unsafe { RxRing::new(base, &g) };
-    assert_eq!(r.next().unwrap().unwrap().data(), [0]);
+    assert_eq!(r.take().unwrap().unwrap().data(), [0]);
     // Holding starts after the packet read before: that one goes back.
     r.hold();
     assert_eq!(m.get32(0), libc::TP_STATUS_KERNEL);
-    while r.next().unwrap().is_some() {
+    while r.take().unwrap().is_some() {
         r.keep_current();
     }
     assert_eq!((r.held_len(), r.held_packet(0).0, r.held_packet(1).0), (2, &[1u8][..], &[2u8][..]));
