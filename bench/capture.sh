@@ -19,13 +19,14 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 COUNT64=${COUNT64:-2000000}
 COUNT1500=${COUNT1500:-500000}
-VARIANTS=${VARIANTS:-"raw-v3 libpcap-dispatch ringcap-dispatch libpcap-next_ex ringcap-next_ex libpcap-immediate ringcap-immediate"}
+VARIANTS=${VARIANTS:-"raw-v3 libpcap-dispatch ringcap-dispatch libpcap-next_ex ringcap-next_ex ringcap-batch libpcap-immediate ringcap-immediate"}
 OUT=bench/out/capture
 mkdir -p "$OUT"
 make -s lib >&2
 cc -O2 -o "$OUT/blast" bench/blast.c
 cc -O2 -o "$OUT/consumer" bench/consumer.c -lpcap
 cc -O2 -o "$OUT/raw_v3" bench/raw_v3.c
+cc -O2 -o "$OUT/batch_consumer" bench/batch_consumer.c -Iinclude -Ltarget/lib -lringcap -Wl,-rpath,"$PWD/target/lib"
 LIB="$PWD/target/lib"
 
 # One run of one variant, inside its own namespace; prints
@@ -38,6 +39,7 @@ run_one() {
         ringcap-dispatch) cmd="$OUT/consumer bca dispatch" env="LD_LIBRARY_PATH=$LIB" ;;
         libpcap-next_ex) cmd="$OUT/consumer bca next_ex" env="" ;;
         ringcap-next_ex) cmd="$OUT/consumer bca next_ex" env="LD_LIBRARY_PATH=$LIB" ;;
+        ringcap-batch) cmd="$OUT/batch_consumer bca" env="" ;;
         libpcap-immediate) cmd="$OUT/consumer bca dispatch immediate" env="" ;;
         ringcap-immediate) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB" ;;
         # Immediate-mode candidates, chosen between by measurement.
@@ -97,8 +99,11 @@ for size in 64 1500; do
         echo "$v $cpu" >> "$OUT/cpu-$size.tmp"
     done
     raw=$(awk '$1 == "raw-v3" { print $2 }' "$OUT/cpu-$size.tmp")
-    for m in dispatch next_ex immediate; do
-        lib=$(awk -v v="libpcap-$m" '$1 == v { print $2 }' "$OUT/cpu-$size.tmp")
+    for m in dispatch next_ex batch immediate; do
+        # Batch receive has no libpcap counterpart: compared with dispatch.
+        lm=$m
+        [ "$m" = batch ] && lm=dispatch
+        lib=$(awk -v v="libpcap-$lm" '$1 == v { print $2 }' "$OUT/cpu-$size.tmp")
         ring=$(awk -v v="ringcap-$m" '$1 == v { print $2 }' "$OUT/cpu-$size.tmp")
         [ -n "$lib" ] && [ -n "$ring" ] || continue
         echo "RESULT capture ringcap-$m-$size ratio_libpcap $(awk -v a="$ring" -v b="$lib" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"

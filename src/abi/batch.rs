@@ -14,7 +14,7 @@ use std::ffi::{c_int, c_uchar};
 use super::handle::{not_activated, pcap_t, Engine};
 use crate::error::{code, Error};
 use crate::packet::PacketHeader;
-use crate::ring::{SlotMeta, TsSource};
+use crate::ring::{Slot, SlotMeta, TsSource};
 
 /// `ringcap_packet.ts_source`: the host's clock stamped the packet.
 pub const RINGCAP_TS_SOURCE_SOFTWARE: u8 = 1;
@@ -75,10 +75,38 @@ fn describe(hdr: &PacketHeader, data: *const u8, m: &SlotMeta) -> ringcap_packet
         ifindex: m.link.ifindex,
         protocol: u16::from_be(m.link.protocol_be),
         pkttype: m.link.pkttype,
-        ts_source: match m.ts_source() {
-            TsSource::Software => RINGCAP_TS_SOURCE_SOFTWARE,
-            TsSource::Hardware => RINGCAP_TS_SOURCE_HARDWARE,
-        },
+        ts_source: ts_source(m.status),
+    }
+}
+
+/// A descriptor straight from a packet in the ring (the batch path: only
+/// the fields the descriptor has are read).
+#[inline]
+fn describe_slot(hdr: &PacketHeader, data: *const u8, slot: &Slot<'_>) -> ringcap_packet {
+    let status = slot.status();
+    let (vlan_tpid, vlan_tci) = slot.vlan().unwrap_or((0, 0));
+    let (ifindex, protocol, pkttype) = slot.origin();
+    let (sec, nsec) = slot.ts();
+    ringcap_packet {
+        data,
+        caplen: hdr.caplen,
+        len: hdr.len,
+        ts_ns: sec as u64 * 1_000_000_000 + nsec as u64,
+        status,
+        vlan_tci,
+        vlan_tpid,
+        rxhash: slot.rxhash(),
+        ifindex,
+        protocol,
+        pkttype,
+        ts_source: ts_source(status),
+    }
+}
+
+fn ts_source(status: u32) -> u8 {
+    match (SlotMeta { status, ..Default::default() }).ts_source() {
+        TsSource::Software => RINGCAP_TS_SOURCE_SOFTWARE,
+        TsSource::Hardware => RINGCAP_TS_SOURCE_HARDWARE,
     }
 }
 
@@ -115,16 +143,15 @@ pub unsafe extern "C" fn ringcap_next_batch(p: *mut pcap_t, out: *mut ringcap_pa
             let e = no_ring(&g, "ringcap_next_batch");
             return if e.code == code::NOT_ACTIVATED { e.code } else { h.fail(&e) };
         };
-        match c.next_batch(max as usize, timeout_ms) {
-            Ok(n) => {
-                for i in 0..n {
-                    let b = c.batch_packet(i);
-                    // SAFETY: `out` holds at least `max` >= n descriptors
-                    // (caller's contract).
-                    unsafe { *out.add(i) = describe(&b.hdr, b.data.as_ptr(), &b.meta) };
-                }
-                n as c_int
-            }
+        let mut i = 0;
+        let mut fill = |hdr: &PacketHeader, data: &[u8], slot: &Slot<'_>| {
+            // SAFETY: `out` holds at least `max` descriptors (caller's
+            // contract) and the capture shows at most `max` packets.
+            unsafe { *out.add(i) = describe_slot(hdr, data.as_ptr(), slot) };
+            i += 1;
+        };
+        match c.next_batch_with(max as usize, timeout_ms, &mut fill) {
+            Ok(n) => n as c_int,
             Err(e) if e.code == code::BREAK => code::BREAK,
             Err(e) => h.fail(&e),
         }

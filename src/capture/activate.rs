@@ -324,6 +324,7 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         wakeups: 0,
         reserve,
         batch: Vec::new(),
+        batch_len: 0,
     };
     Ok(Activated { capture, warning })
 }

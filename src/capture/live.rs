@@ -11,7 +11,7 @@ use super::linktype::vlan_offset;
 use crate::dlt;
 use crate::error::{Error, Result};
 use crate::packet::{break_error, Breaker, Next, PacketHeader, PacketSource};
-use crate::ring::{CurrentPacket, PacketSocket, RingGeometry, RxRing, SlotMeta};
+use crate::ring::{CurrentPacket, PacketSocket, RingGeometry, RxRing, Slot, SlotMeta};
 use crate::sys::{netdev, poll};
 
 /// What the C handle shell may touch while a read loop owns the capture
@@ -110,8 +110,10 @@ pub struct LiveCapture {
     pub(super) wakeups: u64,
     /// PACKET_RESERVE bytes in front of every received packet.
     pub(super) reserve: u32,
-    /// Headers of the packets the current batch holds (`next_batch`).
+    /// Headers of the packets the current batch keeps (`next_batch`), and
+    /// how many packets it holds (also those `next_batch_with` showed).
     pub(super) batch: Vec<PacketHeader>,
+    pub(super) batch_len: usize,
 }
 
 /// The rings of an activated capture, as set up (`ringcap_get_ring_info`).
@@ -232,6 +234,19 @@ impl LiveCapture {
     /// Returns how many packets the batch holds (0: the timeout passed); a
     /// honoured breakloop is `Err` with `PCAP_ERROR_BREAK`.
     pub fn next_batch(&mut self, max: usize, timeout_ms: i32) -> Result<usize> {
+        self.receive_batch(max, timeout_ms, &mut |_, _, _| {}, true)
+    }
+
+    /// As [`LiveCapture::next_batch`], showing each packet to `visit` as it
+    /// is taken (header, bytes, its place in the ring) instead of keeping
+    /// where it is: for callers that record what they need in one pass (the
+    /// C ABI's descriptors). [`LiveCapture::batch_packet`] does not see
+    /// these packets; they stay valid just as long.
+    pub fn next_batch_with(&mut self, max: usize, timeout_ms: i32, visit: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>)) -> Result<usize> {
+        self.receive_batch(max, timeout_ms, visit, false)
+    }
+
+    fn receive_batch(&mut self, max: usize, timeout_ms: i32, visit: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>), keep: bool) -> Result<usize> {
         self.release_batch();
         if max == 0 {
             return Ok(0);
@@ -239,12 +254,12 @@ impl LiveCapture {
         self.rx.hold();
         let started = poll::monotonic_ns();
         loop {
-            if let Err(e) = self.fill_batch(max) {
+            if let Err(e) = self.fill_batch(max, visit, keep) {
                 self.release_batch();
                 return Err(e);
             }
-            if !self.batch.is_empty() || timeout_ms == 0 {
-                return Ok(self.batch.len());
+            if self.batch_len > 0 || timeout_ms == 0 {
+                return Ok(self.batch_len);
             }
             let left = if timeout_ms < 0 {
                 -1
@@ -262,19 +277,28 @@ impl LiveCapture {
         }
     }
 
-    fn fill_batch(&mut self, max: usize) -> Result<()> {
-        while self.batch.len() < max {
+    fn fill_batch(&mut self, max: usize, visit: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>), keep: bool) -> Result<()> {
+        while self.batch_len < max {
             if self.breaker.take() {
                 return Err(break_error());
             }
             let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
             let delivered = match self.rx.take()? {
-                Some(mut slot) => self.d.deliver(&mut slot, consumed)?,
+                Some(mut slot) => match self.d.deliver(&mut slot, consumed)? {
+                    Some(h) => {
+                        visit(&h, &slot.data()[..h.caplen as usize], &slot);
+                        Some(h)
+                    }
+                    None => None,
+                },
                 None => return Ok(()),
             };
             if let Some(h) = delivered {
-                self.rx.keep_current();
-                self.batch.push(h);
+                if keep {
+                    self.rx.keep_current();
+                    self.batch.push(h);
+                }
+                self.batch_len += 1;
             }
         }
         Ok(())
@@ -291,6 +315,7 @@ impl LiveCapture {
     /// Hand the current batch's frames/blocks back to the kernel.
     pub fn release_batch(&mut self) {
         self.batch.clear();
+        self.batch_len = 0;
         self.rx.release_held();
     }
 

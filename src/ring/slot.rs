@@ -332,6 +332,24 @@ impl<'r> Slot<'r> {
         Some((tpid, tci))
     }
 
+    /// The flow hash (TPACKET_V3; 0 otherwise).
+    #[inline]
+    pub fn rxhash(&self) -> u32 {
+        self.pos.fmt.rxhash.map_or(0, |o| self.u32_at(o))
+    }
+
+    /// From the `sockaddr_ll`: (ifindex, EtherType in host order, packet
+    /// type), without decoding the rest of it.
+    #[inline]
+    pub fn origin(&self) -> (i32, u16, u8) {
+        let sll = self.pos.fmt.sll;
+        // SAFETY: the sockaddr_ll lies before `floor`, inside the user-owned
+        // frame; these fields are within its 20 bytes.
+        unsafe {
+            (read_u32(self.pos.base, sll + 4) as i32, u16::from_be(read_u16(self.pos.base, sll + 2)), read_u8(self.pos.base, sll + 10))
+        }
+    }
+
     /// The `sockaddr_ll` after the header.
     #[inline]
     pub fn link(&self) -> LinkAddr {
