@@ -172,7 +172,8 @@ impl Delivery {
             return Ok(None);
         }
         let mut caplen = tp_snaplen + extra;
-        let mut len = m.wire_len + extra;
+        // tp_len is the kernel's word: never trusted not to overflow.
+        let mut len = m.wire_len.saturating_add(extra);
         if m.vlan_valid() {
             let tag = |tpid: u16, tci: u16| {
                 let mut t = [0u8; 4];
@@ -189,7 +190,7 @@ impl Delivery {
                 // still counts in the length, as when libpcap inserts it and
                 // then trims.
                 Some(off) if m.wire_len as usize >= off => {
-                    len += 4;
+                    len = len.saturating_add(4);
                     false
                 }
                 // DLT_LINUX_SLL2 keeps its protocol field first: it becomes the
@@ -203,7 +204,7 @@ impl Delivery {
             };
             if inserted {
                 caplen += 4;
-                len += 4;
+                len = len.saturating_add(4);
             }
         }
         caplen = caplen.min(self.snapshot);
