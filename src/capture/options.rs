@@ -45,6 +45,8 @@ pub struct Options {
     pub busy_poll_us: Option<u32>,
     /// The send side: TX ring, qdisc bypass, TX timestamps.
     pub tx: super::inject::TxOptions,
+    /// The fanout group to join at activation.
+    pub fanout: Option<super::fanout::FanoutSpec>,
 }
 
 impl Options {
@@ -66,6 +68,7 @@ impl Options {
             tstamp_types: Vec::new(),
             busy_poll_us: None,
             tx: Default::default(),
+            fanout: None,
         }
     }
 
