@@ -94,6 +94,10 @@ pub struct Flags(u16);
 impl Flags {
     pub const NONE: Flags = Flags(0);
     /// Move a packet to the next member when the chosen one's ring is full.
+    /// The kernel looks at the status of the current frame or block: with
+    /// a TPACKET_V3 member, a packet too large for what is left of its
+    /// current block is dropped when the next block is still the reader's,
+    /// once per fill; V1/V2 frame rings have no such edge.
     pub const ROLLOVER: Flags = Flags(libc::PACKET_FANOUT_FLAG_ROLLOVER as u16);
     /// Let the kernel assign an unused group id (the id given must be 0).
     pub const UNIQUEID: Flags = Flags(libc::PACKET_FANOUT_FLAG_UNIQUEID as u16);

@@ -30,7 +30,9 @@ pub struct KernelStats {
 /// What fanout rollover did for packets first meant for this socket.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RolloverStats {
-    /// Packets moved to another member because this one had no room.
+    /// Packets the rollover step placed (in rollover mode every packet the
+    /// group gets, counted on the first member; with the rollover flag the
+    /// packets moved away from this member because its ring was full).
     pub moved: u64,
     /// Of those, packets of a flow large enough to be moved early.
     pub huge: u64,
