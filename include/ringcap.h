@@ -148,7 +148,9 @@ int ringcap_set_fanout(pcap_t *p, int mode, uint16_t group_id, unsigned int flag
  `ringcap_set_fanout_cbpf(p, fp)`: the classic BPF program of the
  handle's `RINGCAP_FANOUT_CBPF` group: for each packet its return value,
  modulo the member count, is the member (in the order they joined) that
- gets it. The program must pass `bpf_validate` and have at most 4096
+ gets it. The kernel runs it before the link-layer header is pushed back:
+ absolute loads count from the network header (`ldb [9]` is the IPv4
+ protocol on Ethernet). The program must pass `bpf_validate` and have at most 4096
  instructions; it is copied (the caller keeps `fp`). It is the group's:
  setting it from any member replaces it for all; until one is set every
  packet goes to the first member. Before activation it is set when

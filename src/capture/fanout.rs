@@ -174,7 +174,7 @@ pub enum Program {
     #[default]
     None,
     /// A classic BPF program; its return value modulo the member count is
-    /// the member.
+    /// the member. It sees the packet from the network header on.
     Cbpf(Vec<Insn>),
     /// A loaded `BPF_PROG_TYPE_SOCKET_FILTER` program (ringcap's own
     /// descriptor for it, shared by copies of the spec).
