@@ -1,9 +1,15 @@
 /* Benchmark consumer: the same binary (linked with -lpcap) runs on the system
  * libpcap and on ringcap (LD_LIBRARY_PATH). Captures on DEV until SIGUSR1,
- * then prints "got <packets> drop <kernel drops> cpu <user+sys seconds>".
+ * then prints "got <packets> drop <kernel drops> cpu <user+sys seconds>
+ * first <t> last <t>", the CLOCK_MONOTONIC seconds at which the first and
+ * the last test packet were delivered (comparable across processes).
  *
- * usage: consumer <dev> <dispatch|next_ex> [immediate] [buffer=BYTES]
- * Prints READY once the capture is active.
+ * usage: consumer <dev> <dispatch|next_ex> [immediate] [buffer=BYTES] [timeout=MS] [work=NS]
+ * work=NS spins NS nanoseconds per test packet, a stand-in for per-packet
+ * processing (bench/fanout.sh); only with it are first and last measured
+ * (0 without). timeout= replaces the 1000 ms pcap timeout (with TPACKET_V3
+ * also the longest a packet waits in a block). Prints READY once the
+ * capture is active.
  */
 #include <pcap/pcap.h>
 #include <signal.h>
@@ -11,9 +17,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 static pcap_t *p;
 static unsigned long got;
+static long work_ns;
+static int timed;
+static double first, last;
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Count a delivered packet if it is a test frame; with work=, stamp it and
+ * do the work (only then: a clock read per packet would count in
+ * bench/capture.sh's CPU figures). */
+static void take(const u_char *d)
+{
+	if (d[13] != 0xb5)
+		return;
+	got++;
+	if (!timed)
+		return;
+	double t = mono();
+	if (got == 1)
+		first = t;
+	for (double until = t + work_ns / 1e9; t < until;)
+		t = mono();
+	last = t;
+}
 
 static void stop(int sig)
 {
@@ -25,7 +60,7 @@ static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
 {
 	(void)u;
 	(void)h;
-	got += d[13] == 0xb5;
+	take(d);
 }
 
 int main(int argc, char **argv)
@@ -42,6 +77,10 @@ int main(int argc, char **argv)
 			pcap_set_immediate_mode(p, 1);
 		else if (strncmp(argv[i], "buffer=", 7) == 0)
 			pcap_set_buffer_size(p, atoi(argv[i] + 7));
+		else if (strncmp(argv[i], "timeout=", 8) == 0)
+			pcap_set_timeout(p, atoi(argv[i] + 8));
+		else if (strncmp(argv[i], "work=", 5) == 0)
+			work_ns = atol(argv[i] + 5), timed = 1;
 	}
 	if (pcap_activate(p) < 0) {
 		fprintf(stderr, "activate: %s\n", pcap_geterr(p));
@@ -59,7 +98,7 @@ int main(int argc, char **argv)
 		int r;
 		while ((r = pcap_next_ex(p, &h, &d)) >= 0)
 			if (r == 1)
-				got += d[13] == 0xb5;
+				take(d);
 	} else {
 		while (pcap_dispatch(p, -1, cb, NULL) >= 0)
 			;
@@ -69,6 +108,6 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-	printf("got %lu drop %u cpu %.6f\n", got, s.ps_drop, cpu);
+	printf("got %lu drop %u cpu %.6f first %.6f last %.6f\n", got, s.ps_drop, cpu, first, last);
 	return 0;
 }
