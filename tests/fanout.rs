@@ -452,3 +452,24 @@ fn groups_are_per_namespace() {
     });
     assert_eq!(id.flatten(), Some(500));
 }
+
+/// The kernel takes 256 members per group (joined with the plain integer
+/// argument); the next is refused as "full".
+#[test]
+fn a_full_group_is_refused() {
+    with_veth(|v| {
+        let s = spec(Mode::Lb, 5, Flags::NONE);
+        let members: Vec<_> = (0..256)
+            .map(|_| {
+                let raw = ringcap::ring::PacketSocket::open(ringcap::sys::socket::PacketKind::Raw).unwrap();
+                raw.bind(v.a_index, (libc::ETH_P_ALL as u16).to_be()).unwrap();
+                raw.join_fanout(s.arg()).expect("join one of 256");
+                raw
+            })
+            .collect();
+        let e = try_open(&v.a, |o| o.fanout = Some(s)).unwrap_err();
+        assert_eq!(e.message, "can't join fanout group 5: the group is full (the kernel's limit is 256 members): No space left on device");
+        drop(members);
+    })
+    .expect("namespaces");
+}

@@ -383,7 +383,7 @@ impl Fanout {
     pub fn join(&self, sock: &PacketSocket, spec: &FanoutSpec) -> Result<u16> {
         spec.validate()?;
         let mut member = self.member.lock();
-        let info = {
+        let (key, info) = {
             let mut groups = GROUPS.lock();
             if let Err(e) = sock.join_fanout(spec.arg()) {
                 return Err(self.refusal(spec, member.as_ref(), &groups, &e));
@@ -400,9 +400,11 @@ impl Fanout {
                 let binding = self.binding.clone();
                 groups.entry(k).or_insert(Group { mode: info.mode, flags: info.flags, binding, members: 0 }).members += 1;
             }
-            *member = Some(Membership { key, info });
-            info
+            (key, info)
         };
+        // The kernel refuses a second join, so there is no earlier
+        // membership to drop here.
+        *member = Some(Membership { key, info });
         drop(member);
         if !matches!(spec.program, Program::None) {
             self.set_program(sock, &spec.program)?;
