@@ -213,8 +213,7 @@ impl PacketSocket {
 
     /// Attach a classic BPF program.
     pub fn attach_filter(&self, prog: &[crate::bpf::Insn]) -> io::Result<()> {
-        let f: Vec<libc::sock_filter> = prog.iter().map(|i| sock::sock_filter(i.code, i.jt, i.jf, i.k)).collect();
-        sock::attach_filter(self.fd.as_fd(), &f)
+        sock::attach_filter(self.fd.as_fd(), &sock_filters(prog))
     }
 
     pub fn detach_filter(&self) -> io::Result<()> {
@@ -250,8 +249,7 @@ impl PacketSocket {
     /// PACKET_FANOUT_DATA with a classic BPF program: the group's member
     /// choice (PACKET_FANOUT_CBPF groups).
     pub fn set_fanout_cbpf(&self, prog: &[crate::bpf::Insn]) -> io::Result<()> {
-        let f: Vec<libc::sock_filter> = prog.iter().map(|i| sock::sock_filter(i.code, i.jt, i.jf, i.k)).collect();
-        sock::set_fanout_cbpf(self.fd.as_fd(), &f)
+        sock::set_fanout_cbpf(self.fd.as_fd(), &sock_filters(prog))
     }
 
     /// PACKET_FANOUT_DATA with a loaded eBPF socket-filter program
@@ -291,6 +289,11 @@ impl AsFd for PacketSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// A program in the kernel's `struct sock_filter` form.
+fn sock_filters(prog: &[crate::bpf::Insn]) -> Vec<libc::sock_filter> {
+    prog.iter().map(|i| sock::sock_filter(i.code, i.jt, i.jf, i.k)).collect()
 }
 
 /// Which step of ring setup failed.
