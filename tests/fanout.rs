@@ -256,7 +256,7 @@ fn cbpf_picks_the_member_the_program_chooses() {
         }
         // A new program from another member changes the choice for all.
         let ret2 = vec![Insn::stmt(BPF_RET | BPF_K, 2)];
-        m[1].shared().fanout.set_program(&m[1].shared().sock, &Program::Cbpf(ret2)).unwrap();
+        m[1].shared().set_fanout_program(&Program::Cbpf(ret2)).unwrap();
         send(v, N, 300, |_| 0);
         let got = collect(&mut m, 300);
         assert_exactly_once(&got, N..N + 300, "cbpf after a new program");
@@ -314,7 +314,7 @@ fn ebpf_picks_the_member_the_program_chooses() {
         };
         let s = spec(Mode::Ebpf, 11, Flags::NONE);
         let mut m = group(&v.a, &s, 3);
-        m[0].shared().fanout.set_program(&m[0].shared().sock, &Program::Ebpf(Arc::new(prog))).unwrap();
+        m[0].shared().set_fanout_program(&Program::Ebpf(Arc::new(prog))).unwrap();
         send(v, 0, N, |_| 0);
         let got = collect(&mut m, N as usize);
         assert_exactly_once(&got, 0..N, "ebpf");
@@ -322,7 +322,7 @@ fn ebpf_picks_the_member_the_program_chooses() {
         // A descriptor that is not a BPF program, and a program given to a
         // member of another mode.
         let not_bpf = Program::Ebpf(Arc::new(std::fs::File::open("/dev/null").unwrap().into()));
-        let e = m[2].shared().fanout.set_program(&m[2].shared().sock, &not_bpf).unwrap_err();
+        let e = m[2].shared().set_fanout_program(&not_bpf).unwrap_err();
         assert_eq!(e.message, "can't set the program of fanout group 11: the descriptor is not a BPF_PROG_TYPE_SOCKET_FILTER program: Invalid argument");
     })
     .expect("namespaces");
@@ -407,10 +407,10 @@ fn refusals_name_what_differs() {
             "this handle is already in fanout group 77 (mode hash, flags none); a socket joins one group and stays in it until it closes: Operation already in progress"
         );
         assert_eq!(e.code, ringcap::error::code::ERROR);
-        let e = a.shared().fanout.set_program(&a.shared().sock, &Program::Cbpf(byte_picker(0))).unwrap_err();
+        let e = a.shared().set_fanout_program(&Program::Cbpf(byte_picker(0))).unwrap_err();
         assert_eq!(e.message, "fanout group 77 has mode hash; a CBPF program applies to mode cbpf only");
         let lone = try_open(&v.a, |_| {}).unwrap();
-        let e = lone.shared().fanout.set_program(&lone.shared().sock, &Program::Cbpf(byte_picker(0))).unwrap_err();
+        let e = lone.shared().set_fanout_program(&Program::Cbpf(byte_picker(0))).unwrap_err();
         assert_eq!(e.message, "this handle is in no fanout group; a CBPF program needs a cbpf group joined first");
         assert_eq!(lone.shared().fanout.group_id().unwrap_err().message, "this handle is in no fanout group");
         let e = FanoutSpec::new(Mode::Hash, 5, Flags::UNIQUEID).unwrap_err();

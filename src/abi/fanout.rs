@@ -134,7 +134,7 @@ fn set_program(p: *mut pcap_t, what: &str, program: Program) -> c_int {
             o.fanout = Some(r.as_ref().map_or(spec, |s| s.clone()));
             r.map(|_| 0)
         },
-        |l| l.fanout.set_program(&l.sock, &after).map(|_| 0),
+        |l| l.set_fanout_program(&after).map(|_| 0),
     )
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::deliver::{Delivery, Direction};
-use super::fanout::{Fanout, FanoutSpec};
+use super::fanout::{Fanout, FanoutSpec, Program};
 use super::linktype::vlan_offset;
 use crate::dlt;
 use crate::error::{Error, Result};
@@ -60,6 +60,12 @@ impl LiveShared {
     /// the group id (the kernel's choice with UNIQUEID).
     pub fn join_fanout(&self, spec: &FanoutSpec) -> Result<u16> {
         self.fanout.join(&self.sock, spec)
+    }
+
+    /// Set the program of the CBPF or EBPF fanout group this handle is in
+    /// (for every member of the group).
+    pub fn set_fanout_program(&self, program: &Program) -> Result<()> {
+        self.fanout.set_program(&self.sock, program)
     }
 
     /// `pcap_stats`: packets that passed the kernel filter (drops included)
