@@ -1,22 +1,50 @@
 /* Benchmark consumer: the same binary (linked with -lpcap) runs on the system
  * libpcap and on ringcap (LD_LIBRARY_PATH). Captures on DEV until SIGUSR1,
- * then prints "got <packets> drop <kernel drops> cpu <seconds> act <seconds>":
- * the CPU (user + system) spent capturing after activation, and the CPU
- * activation took (socket set-up and the kernel zeroing the ring), apart,
- * so that per-packet cost is not blurred by ring size.
+ * then prints "got <packets> drop <kernel drops> cpu <seconds> act <seconds>
+ * first <t> last <t>": the CPU (user + system) spent capturing after
+ * activation, the CPU activation took (socket set-up and the kernel zeroing
+ * the ring) apart, so that per-packet cost is not blurred by ring size, and
+ * the CLOCK_MONOTONIC seconds at which the first and the last test packet
+ * were delivered (comparable across processes).
  *
- * usage: consumer <dev> <dispatch|next_ex> [immediate] [buffer=BYTES]
- * Prints READY once the capture is active.
+ * usage: consumer <dev> <dispatch|next_ex> [immediate] [buffer=BYTES] [timeout=MS] [work=NS]
+ * work=NS spins NS nanoseconds per test packet, a stand-in for per-packet
+ * processing (bench/fanout.sh); only with it are first and last measured
+ * (0 without). timeout= replaces the 1000 ms pcap timeout (with TPACKET_V3
+ * also the longest a packet waits in a block). Prints READY once the
+ * capture is active.
  */
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "tx_clock.h"
 
 static pcap_t *p;
 static unsigned long got;
+static long work_ns;
+static int timed;
+static double first, last;
+
+/* Count a delivered packet if it is a test frame; with work=, stamp it and
+ * do the work (only then: a clock read per packet would count in
+ * bench/capture.sh's CPU figures). */
+static void take(const u_char *d)
+{
+	if (d[13] != 0xb5)
+		return;
+	got++;
+	if (!timed)
+		return;
+	double t = wall();
+	if (got == 1)
+		first = t;
+	for (double until = t + work_ns / 1e9; t < until;)
+		t = wall();
+	last = t;
+}
 
 static void stop(int sig)
 {
@@ -28,7 +56,7 @@ static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
 {
 	(void)u;
 	(void)h;
-	got += d[13] == 0xb5;
+	take(d);
 }
 
 int main(int argc, char **argv)
@@ -45,6 +73,10 @@ int main(int argc, char **argv)
 			pcap_set_immediate_mode(p, 1);
 		else if (strncmp(argv[i], "buffer=", 7) == 0)
 			pcap_set_buffer_size(p, atoi(argv[i] + 7));
+		else if (strncmp(argv[i], "timeout=", 8) == 0)
+			pcap_set_timeout(p, atoi(argv[i] + 8));
+		else if (strncmp(argv[i], "work=", 5) == 0)
+			work_ns = atol(argv[i] + 5), timed = 1;
 	}
 	if (pcap_activate(p) < 0) {
 		fprintf(stderr, "activate: %s\n", pcap_geterr(p));
@@ -63,13 +95,13 @@ int main(int argc, char **argv)
 		int r;
 		while ((r = pcap_next_ex(p, &h, &d)) >= 0)
 			if (r == 1)
-				got += d[13] == 0xb5;
+				take(d);
 	} else {
 		while (pcap_dispatch(p, -1, cb, NULL) >= 0)
 			;
 	}
 	struct pcap_stat s;
 	pcap_stats(p, &s);
-	printf("got %lu drop %u cpu %.6f act %.6f\n", got, s.ps_drop, cpu() - act, act);
+	printf("got %lu drop %u cpu %.6f act %.6f first %.6f last %.6f\n", got, s.ps_drop, cpu() - act, act, first, last);
 	return 0;
 }

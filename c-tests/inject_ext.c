@@ -18,37 +18,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "live_handle.h"
 #include "test_frame.h"
 
 #define SHOWERR(p, expr) do { int r_ = (expr); printf("%s = %d [%s]\n", #expr, r_, pcap_geterr(p)); } while (0)
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static pcap_t *create(const char *dev)
-{
-	char eb[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_create(dev, eb);
-	if (!p) {
-		printf("pcap_create: %s\n", eb);
-		exit(1);
-	}
-	pcap_set_timeout(p, 10);
-	return p;
-}
-
-static void activate(pcap_t *p)
-{
-	int r = pcap_activate(p);
-	if (r != 0) {
-		printf("pcap_activate = %d: %s\n", r, pcap_geterr(p));
-		exit(1);
-	}
-}
 
 static u_char bufs[512][128];
 static struct ringcap_frame frames[512];

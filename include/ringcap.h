@@ -24,6 +24,68 @@
 #define RINGCAP_TS_SOURCE_HARDWARE 2
 
 /*
+ Flow hash: one flow, one member (`PACKET_FANOUT_HASH`).
+ */
+#define RINGCAP_FANOUT_HASH 0
+
+/*
+ Round robin (`PACKET_FANOUT_LB`).
+ */
+#define RINGCAP_FANOUT_LB 1
+
+/*
+ By receiving CPU (`PACKET_FANOUT_CPU`).
+ */
+#define RINGCAP_FANOUT_CPU 2
+
+/*
+ The first member with room in its ring (`PACKET_FANOUT_ROLLOVER`).
+ */
+#define RINGCAP_FANOUT_ROLLOVER 3
+
+/*
+ At random (`PACKET_FANOUT_RND`).
+ */
+#define RINGCAP_FANOUT_RND 4
+
+/*
+ By receive queue (`PACKET_FANOUT_QM`).
+ */
+#define RINGCAP_FANOUT_QM 5
+
+/*
+ By a classic BPF program (`PACKET_FANOUT_CBPF`; `ringcap_set_fanout_cbpf`).
+ */
+#define RINGCAP_FANOUT_CBPF 6
+
+/*
+ By an eBPF program (`PACKET_FANOUT_EBPF`; `ringcap_set_fanout_ebpf`).
+ */
+#define RINGCAP_FANOUT_EBPF 7
+
+/*
+ Move a packet on to the next member when the chosen one's ring is full
+ (`PACKET_FANOUT_FLAG_ROLLOVER`).
+ */
+#define RINGCAP_FANOUT_FLAG_ROLLOVER 4096
+
+/*
+ Let the kernel assign an unused group id; the id passed must be 0
+ (`PACKET_FANOUT_FLAG_UNIQUEID`; read it with `ringcap_fanout_group_id`).
+ */
+#define RINGCAP_FANOUT_FLAG_UNIQUEID 8192
+
+/*
+ Leave out packets the host sends (`PACKET_FANOUT_FLAG_IGNORE_OUTGOING`).
+ */
+#define RINGCAP_FANOUT_FLAG_IGNORE_OUTGOING 16384
+
+/*
+ Reassemble IP fragments before choosing (`PACKET_FANOUT_FLAG_DEFRAG`).
+ */
+#define RINGCAP_FANOUT_FLAG_DEFRAG 32768
+
+/*
  `ringcap_set_tx_timestamps` modes.
  */
 #define RINGCAP_TX_TSTAMP_OFF 0
@@ -198,6 +260,62 @@ const struct ringcap_packet *ringcap_packet_meta(pcap_t *p);
  `pcap_dump_close`. NULL with `pcap_geterr(p)` set on failure.
  */
 pcap_dumper_t *ringcap_dump_open_ng(pcap_t *p, const char *path);
+
+/*
+ `ringcap_set_fanout(p, mode, group_id, flags)`: put the handle's socket
+ in fanout group `group_id` of its network namespace, so that the
+ group's members (handles of this or other processes on the same device
+ and protocol) share its packets, each packet going to one member.
+ `mode` is one of `RINGCAP_FANOUT_HASH`, `_LB`, `_CPU`, `_ROLLOVER`,
+ `_RND`, `_QM`, `_CBPF`, `_EBPF`; `flags` an OR of
+ `RINGCAP_FANOUT_FLAG_*` (with `_UNIQUEID`, `group_id` must be 0 and the
+ kernel assigns one). Before activation the request is remembered
+ (replacing an earlier one and its program) and `pcap_activate` joins,
+ failing if the kernel refuses; after activation the socket joins at
+ once. A socket stays in its group until `pcap_close`; a second join is
+ refused. 0, or PCAP_ERROR with `pcap_geterr(p)` naming what the kernel
+ refused: a group of the same id with another mode or flags, on another
+ device or for another protocol (named exactly for groups of this
+ process), a full group, an unknown mode or flag.
+ */
+int ringcap_set_fanout(pcap_t *p, int mode, uint16_t group_id, unsigned int flags);
+
+/*
+ `ringcap_set_fanout_cbpf(p, fp)`: the classic BPF program of the
+ handle's `RINGCAP_FANOUT_CBPF` group: for each packet its return value,
+ modulo the member count, is the member (in the order they joined) that
+ gets it. The kernel runs it before the link-layer header is pushed back:
+ absolute loads count from the network header (`ldb [9]` is the IPv4
+ protocol on Ethernet). The program must pass `bpf_validate` and have at most 4096
+ instructions; it is copied (the caller keeps `fp`). It is the group's:
+ setting it from any member replaces it for all; until one is set every
+ packet goes to the first member. Before activation it is set when
+ `pcap_activate` joins (call `ringcap_set_fanout` first); after
+ activation the handle must be in a CBPF group. 0, or PCAP_ERROR with
+ `pcap_geterr(p)` set.
+ */
+int ringcap_set_fanout_cbpf(pcap_t *p, const struct bpf_program *fp);
+
+/*
+ `ringcap_set_fanout_ebpf(p, prog_fd)`: the eBPF program of the handle's
+ `RINGCAP_FANOUT_EBPF` group, a loaded `BPF_PROG_TYPE_SOCKET_FILTER`
+ program; its return value, modulo the member count, picks the member.
+ ringcap duplicates `prog_fd` (the caller keeps and may close its own).
+ Group-wide and before/after activation as `ringcap_set_fanout_cbpf`.
+ 0, or PCAP_ERROR with `pcap_geterr(p)` set (a descriptor that is not a
+ socket-filter program is refused by the kernel, and said so).
+ */
+int ringcap_set_fanout_ebpf(pcap_t *p, int prog_fd);
+
+/*
+ `ringcap_fanout_group_id(p)`: the id (0 to 65535) of the fanout group
+ the activated handle is in: the one asked for, or the kernel's choice
+ with `RINGCAP_FANOUT_FLAG_UNIQUEID` (pass it to other handles'
+ `ringcap_set_fanout`, without that flag, to join them to the group).
+ PCAP_ERROR_NOT_ACTIVATED before activation; PCAP_ERROR, with
+ `pcap_geterr(p)` set, for a handle in no group.
+ */
+int ringcap_fanout_group_id(pcap_t *p);
 
 /*
  `ringcap_set_ring_geometry(p, g)`: use exactly this receive ring instead

@@ -160,7 +160,7 @@ const MAX_PROGRAM: u32 = 1 << 20;
 /// # Safety
 /// `fp` must point to a `struct bpf_program` whose `bf_insns` holds
 /// `bf_len` instructions (or is NULL).
-unsafe fn program_insns<'a>(fp: *const bpf_program) -> Option<&'a [bpf_insn]> {
+pub(crate) unsafe fn program_insns<'a>(fp: *const bpf_program) -> Option<&'a [bpf_insn]> {
     // SAFETY: caller's contract.
     let (len, insns) = unsafe { ((*fp).bf_len, (*fp).bf_insns) };
     if insns.is_null() || len == 0 || len > MAX_PROGRAM {

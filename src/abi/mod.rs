@@ -7,7 +7,8 @@
 //!
 //! One file per area: `handle` (the `pcap_t` shell), `live` (create/activate/
 //! options/read), `devices`, `names` (DLT and timestamp-type tables, status
-//! strings), and the areas the other modules add.
+//! strings), `fanout` (PACKET_FANOUT groups), and the areas the other modules
+//! add.
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
@@ -30,6 +31,7 @@ pub mod bpf;
 pub mod cstr;
 pub mod devices;
 pub mod dump;
+pub mod fanout;
 pub mod filter;
 pub mod geometry;
 pub mod handle;

@@ -7,13 +7,15 @@
 //! PACKET_VERSION -> PACKET_RESERVE -> hardware timestamps -> ring geometry
 //! -> PACKET_RX_RING (shrinking on ENOMEM) -> one mmap -> snapshot length as
 //! a kernel filter -> bind with the real protocol, so nothing arrives before
-//! the ring exists.
+//! the ring exists -> join the fanout group, if one was asked for (the
+//! kernel takes only a bound, running socket).
 
 use std::os::fd::AsFd;
 use std::sync::Arc;
 
 use super::deliver::Delivery;
 use super::env;
+use super::fanout;
 use super::inject;
 use super::linktype::{for_arphrd, vlan_offset, LinkLayout, COOKED_DLTS};
 use super::live::{LiveCapture, LiveShared};
@@ -302,8 +304,17 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
     }
     let rx = sock.rx_ring().ok_or_else(|| Error::msg("rx ring missing after setup"))?;
     let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx)?;
-    let mut shared = LiveShared::new(sock, &device, opts.promisc);
+    let binding = fanout::Binding {
+        netns: crate::sys::ns::current_net_id().ok(),
+        ifindex: ifindex.max(0),
+        device: device.clone(),
+        protocol,
+    };
+    let mut shared = LiveShared::new(sock, &device, opts.promisc, fanout::Fanout::new(binding));
     *shared.tx.get_mut() = sender;
+    if let Some(spec) = &opts.fanout {
+        shared.join_fanout(spec)?;
+    }
     let shared = Arc::new(shared);
     let link_rules = any || ifindex == lo_ifindex || arphrd == libc::ARPHRD_CAN;
     let d = Delivery::new(linktype, cooked, snapshot, opts.precision, lo_ifindex, vlan_offset(linktype), link_rules);

@@ -2,6 +2,7 @@
 //! extensions. Read once at `pcap_activate`; a malformed value fails
 //! activation with a message naming the variable and what it expected.
 
+use super::fanout::{FanoutSpec, Flags, Mode};
 use super::options::Options;
 use crate::error::{Error, Result};
 use crate::ring::Version;
@@ -37,7 +38,38 @@ pub fn apply(opts: &mut Options, get: &dyn Fn(&str) -> Option<String>) -> Result
     if let Some(v) = get("RINGCAP_TX_LINEAR") {
         opts.tx.linear = parse_bool(&v).ok_or_else(|| bad("RINGCAP_TX_LINEAR", "0 or 1", &v))?;
     }
+    if let Some(v) = get("RINGCAP_FANOUT") {
+        opts.fanout = Some(parse_fanout(&v)?);
+    }
     Ok(())
+}
+
+/// `<mode>:<group>[:<flag>,...]`, e.g. `hash:77` or `lb:9:rollover,defrag`.
+fn parse_fanout(v: &str) -> Result<FanoutSpec> {
+    const VAR: &str = "RINGCAP_FANOUT";
+    let mut parts = v.trim().split(':');
+    let (mode, group, flags) = (parts.next().unwrap_or(""), parts.next(), parts.next());
+    let (Some(group), None) = (group, parts.next()) else {
+        return Err(bad(VAR, "<mode>:<group>[:<flag>,...]", v));
+    };
+    let mode = match Mode::from_name(mode.trim()) {
+        Some(m @ (Mode::Cbpf | Mode::Ebpf)) => {
+            return Err(Error::msg(format!(
+                "{VAR}: mode {m} needs a program, which an environment variable cannot carry (use ringcap_set_fanout_{m}), got '{v}'"
+            )))
+        }
+        Some(m) => m,
+        None => return Err(bad(VAR, "<mode>:<group>[:<flag>,...] with mode hash, lb, cpu, rollover, rnd or qm", v)),
+    };
+    let group = group.trim().parse::<u16>().map_err(|_| bad(VAR, "<mode>:<group>[:<flag>,...] with a group id from 0 to 65535", v))?;
+    let mut all = Flags::NONE;
+    for f in flags.into_iter().flat_map(|f| f.split(',')) {
+        all = all
+            | Flags::from_name(f.trim()).ok_or_else(|| {
+                bad(VAR, "<mode>:<group>[:<flag>,...] with flags among rollover, defrag, uniqueid, ignore_outgoing", v)
+            })?;
+    }
+    FanoutSpec::new(mode, group, all).map_err(|e| Error::msg(format!("{VAR}: {}, got '{v}'", e.message)))
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -128,6 +160,51 @@ mod tests {
         assert_eq!(with(&[("RINGCAP_TX_RING", "0x0")]).unwrap().tx.ring, Some((0, 0)));
         let o = with(&[]).unwrap();
         assert!(!o.tx.qdisc_bypass && !o.tx.linear && o.tx.ring.is_none());
+    }
+
+    #[test]
+    fn fanout_knob_parses() {
+        let f = with(&[("RINGCAP_FANOUT", "hash:77")]).unwrap().fanout.unwrap();
+        assert_eq!((f.mode, f.group_id, f.flags), (Mode::Hash, 77, Flags::NONE));
+        let f = with(&[("RINGCAP_FANOUT", "lb:9:rollover,defrag")]).unwrap().fanout.unwrap();
+        assert_eq!((f.mode, f.group_id, f.flags), (Mode::Lb, 9, Flags::ROLLOVER | Flags::DEFRAG));
+        let f = with(&[("RINGCAP_FANOUT", " qm:0:uniqueid, ignore_outgoing ")]).unwrap().fanout.unwrap();
+        assert_eq!((f.mode, f.group_id, f.flags), (Mode::Qm, 0, Flags::UNIQUEID | Flags::IGNORE_OUTGOING));
+        for m in ["cpu", "rollover", "rnd"] {
+            assert_eq!(with(&[("RINGCAP_FANOUT", &format!("{m}:65535"))]).unwrap().fanout.unwrap().mode.name(), m);
+        }
+        assert!(with(&[]).unwrap().fanout.is_none());
+    }
+
+    #[test]
+    fn malformed_fanout_knob_names_the_variable() {
+        let msg = |v: &str| with(&[("RINGCAP_FANOUT", v)]).unwrap_err().message;
+        assert_eq!(msg("hash"), "RINGCAP_FANOUT: expected <mode>:<group>[:<flag>,...], got 'hash'");
+        assert_eq!(msg("hash:1:defrag:x"), "RINGCAP_FANOUT: expected <mode>:<group>[:<flag>,...], got 'hash:1:defrag:x'");
+        assert_eq!(
+            msg("flow:1"),
+            "RINGCAP_FANOUT: expected <mode>:<group>[:<flag>,...] with mode hash, lb, cpu, rollover, rnd or qm, got 'flow:1'"
+        );
+        assert_eq!(
+            msg("hash:65536"),
+            "RINGCAP_FANOUT: expected <mode>:<group>[:<flag>,...] with a group id from 0 to 65535, got 'hash:65536'"
+        );
+        assert_eq!(
+            msg("lb:9:rollover,fast"),
+            "RINGCAP_FANOUT: expected <mode>:<group>[:<flag>,...] with flags among rollover, defrag, uniqueid, ignore_outgoing, got 'lb:9:rollover,fast'"
+        );
+        assert_eq!(
+            msg("cbpf:3"),
+            "RINGCAP_FANOUT: mode cbpf needs a program, which an environment variable cannot carry (use ringcap_set_fanout_cbpf), got 'cbpf:3'"
+        );
+        assert!(msg("ebpf:3").starts_with("RINGCAP_FANOUT: mode ebpf needs a program"));
+        assert_eq!(
+            msg("hash:5:uniqueid"),
+            "RINGCAP_FANOUT: fanout flag uniqueid asks the kernel to assign the group id, so the group id must be 0, not 5, got 'hash:5:uniqueid'"
+        );
+        assert_eq!(msg("rollover:5:rollover"), "RINGCAP_FANOUT: fanout mode rollover takes no rollover flag (it rolls over already), got 'rollover:5:rollover'");
+        assert!(msg("hash:").contains("group id"));
+        assert!(msg("hash:1:").contains("flags among"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::deliver::{Delivery, Direction};
+use super::fanout::{Fanout, FanoutSpec, Program};
 use super::linktype::vlan_offset;
 use crate::dlt;
 use crate::error::{Error, Result};
@@ -30,6 +31,9 @@ pub struct LiveShared {
     pub tx: parking_lot::Mutex<super::inject::Sender>,
     /// The packet a `dispatch` callback is being shown.
     pub current: CurrentPacket,
+    /// The fanout group this handle joined (after `sock`, so the socket
+    /// leaves the kernel's group before the process-wide record).
+    pub fanout: Fanout,
 }
 
 /// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
@@ -41,7 +45,7 @@ pub struct Stats {
 }
 
 impl LiveShared {
-    pub fn new(sock: PacketSocket, device: &str, promisc: bool) -> LiveShared {
+    pub fn new(sock: PacketSocket, device: &str, promisc: bool, fanout: Fanout) -> LiveShared {
         let base = if promisc { sysfs_drops(device) } else { 0 };
         let current = CurrentPacket::new(sock.version().unwrap_or(crate::ring::Version::V3));
         LiveShared {
@@ -52,7 +56,20 @@ impl LiveShared {
             sysfs_last: AtomicI64::new(base),
             ifdrop: AtomicU64::new(0),
             tx: Default::default(),
+            fanout,
         }
+    }
+
+    /// Join a fanout group now (the socket is bound and running); returns
+    /// the group id (the kernel's choice with UNIQUEID).
+    pub fn join_fanout(&self, spec: &FanoutSpec) -> Result<u16> {
+        self.fanout.join(&self.sock, spec)
+    }
+
+    /// Set the program of the CBPF or EBPF fanout group this handle is in
+    /// (for every member of the group).
+    pub fn set_fanout_program(&self, program: &Program) -> Result<()> {
+        self.fanout.set_program(&self.sock, program)
     }
 
     /// `pcap_stats`: packets that passed the kernel filter (drops included)
@@ -156,6 +173,11 @@ enum Woke {
 impl LiveCapture {
     pub fn shared(&self) -> &Arc<LiveShared> {
         &self.shared
+    }
+
+    /// Join a fanout group after activation (see [`LiveShared::join_fanout`]).
+    pub fn join_fanout(&self, spec: &FanoutSpec) -> Result<u16> {
+        self.shared.join_fanout(spec)
     }
 
     pub fn fd(&self) -> i32 {

@@ -48,6 +48,8 @@ pub struct Options {
     /// Apply the `RINGCAP_*` environment variables at activation (C
     /// handles do; the Rust API opts in).
     pub environment: bool,
+    /// The fanout group to join at activation.
+    pub fanout: Option<super::fanout::FanoutSpec>,
 }
 
 impl Options {
@@ -70,6 +72,7 @@ impl Options {
             busy_poll_us: None,
             tx: Default::default(),
             environment: true,
+            fanout: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `PacketSocket`: one AF_PACKET socket and the single mapping that holds its
 //! RX ring and (after it, as the kernel lays them out) its TX ring; binding,
-//! promiscuous membership, options, socket filters, and PACKET_STATISTICS
-//! counted cumulatively.
+//! promiscuous membership, options, socket filters, fanout membership and
+//! its program, and PACKET_STATISTICS counted cumulatively.
 //!
 //! It is shared (`Arc`) between the capture and the C handle shell, so every
 //! method takes `&self`: the statistics can be read from a signal handler or
@@ -25,6 +25,19 @@ pub struct KernelStats {
     pub drops: u64,
     /// V3: times the queue froze with every block user-owned.
     pub freeze_q_cnt: u64,
+}
+
+/// What fanout rollover did for packets first meant for this socket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RolloverStats {
+    /// Packets the rollover step placed (in rollover mode every packet the
+    /// group gets, counted on the first member; with the rollover flag the
+    /// packets moved away from this member because its ring was full).
+    pub moved: u64,
+    /// Of those, packets of a flow large enough to be moved early.
+    pub huge: u64,
+    /// Moves that found no member with room (the packet stayed here).
+    pub failed: u64,
 }
 
 #[derive(Debug)]
@@ -200,8 +213,7 @@ impl PacketSocket {
 
     /// Attach a classic BPF program.
     pub fn attach_filter(&self, prog: &[crate::bpf::Insn]) -> io::Result<()> {
-        let f: Vec<libc::sock_filter> = prog.iter().map(|i| sock::sock_filter(i.code, i.jt, i.jf, i.k)).collect();
-        sock::attach_filter(self.fd.as_fd(), &f)
+        sock::attach_filter(self.fd.as_fd(), &sock_filters(prog))
     }
 
     pub fn detach_filter(&self) -> io::Result<()> {
@@ -219,6 +231,38 @@ impl PacketSocket {
 
     pub fn nonblocking(&self) -> io::Result<bool> {
         sock::nonblocking(self.fd.as_fd())
+    }
+
+    /// PACKET_FANOUT: join the fanout group `arg` names (the kernel's
+    /// encoding: group id | (mode | flags) << 16). The socket must be bound
+    /// with a protocol; it stays in the group until it closes.
+    pub fn join_fanout(&self, arg: u32) -> io::Result<()> {
+        sock::setsockopt(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_FANOUT, &arg)
+    }
+
+    /// PACKET_FANOUT read back: group id | mode << 16 | flags >> 8 << 24, or
+    /// 0 in no group.
+    pub fn fanout(&self) -> io::Result<u32> {
+        sock::getsockopt::<libc::c_uint>(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_FANOUT)
+    }
+
+    /// PACKET_FANOUT_DATA with a classic BPF program: the group's member
+    /// choice (PACKET_FANOUT_CBPF groups).
+    pub fn set_fanout_cbpf(&self, prog: &[crate::bpf::Insn]) -> io::Result<()> {
+        sock::set_fanout_cbpf(self.fd.as_fd(), &sock_filters(prog))
+    }
+
+    /// PACKET_FANOUT_DATA with a loaded eBPF socket-filter program
+    /// (PACKET_FANOUT_EBPF groups).
+    pub fn set_fanout_ebpf(&self, prog: BorrowedFd<'_>) -> io::Result<()> {
+        sock::set_fanout_ebpf(self.fd.as_fd(), prog)
+    }
+
+    /// PACKET_ROLLOVER_STATS (running totals, never reset). EINVAL when the
+    /// socket's fanout group has no rollover (mode or flag).
+    pub fn rollover_stats(&self) -> io::Result<RolloverStats> {
+        let s: libc::tpacket_rollover_stats = sock::getsockopt(self.fd.as_fd(), libc::SOL_PACKET, libc::PACKET_ROLLOVER_STATS)?;
+        Ok(RolloverStats { moved: s.tp_all, huge: s.tp_huge, failed: s.tp_failed })
     }
 
     /// PACKET_STATISTICS, added to the running totals (the kernel resets its
@@ -245,6 +289,11 @@ impl AsFd for PacketSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// A program in the kernel's `struct sock_filter` form.
+fn sock_filters(prog: &[crate::bpf::Insn]) -> Vec<libc::sock_filter> {
+    prog.iter().map(|i| sock::sock_filter(i.code, i.jt, i.jf, i.k)).collect()
 }
 
 /// Which step of ring setup failed.

@@ -145,6 +145,12 @@ pub fn take_error(fd: BorrowedFd<'_>) -> io::Result<i32> {
 
 /// Attach a classic BPF program (SO_ATTACH_FILTER).
 pub fn attach_filter(fd: BorrowedFd<'_>, prog: &[libc::sock_filter]) -> io::Result<()> {
+    set_fprog(fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, prog)
+}
+
+/// Pass a classic BPF program as a `struct sock_fprog` option (the kernel
+/// copies it); longer than the 16-bit length field can say is EINVAL.
+fn set_fprog(fd: BorrowedFd<'_>, level: i32, name: i32, prog: &[libc::sock_filter]) -> io::Result<()> {
     if prog.len() > u16::MAX as usize {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
@@ -154,8 +160,8 @@ pub fn attach_filter(fd: BorrowedFd<'_>, prog: &[libc::sock_filter]) -> io::Resu
     let rc = unsafe {
         libc::setsockopt(
             fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_ATTACH_FILTER,
+            level,
+            name,
             &fprog as *const libc::sock_fprog as *const libc::c_void,
             size_of::<libc::sock_fprog>() as libc::socklen_t,
         )
@@ -171,20 +177,17 @@ pub fn detach_filter(fd: BorrowedFd<'_>) -> io::Result<()> {
     }
 }
 
-/// Attach a fanout CBPF program (PACKET_FANOUT_DATA).
+/// Give the socket's fanout group a CBPF program choosing the member
+/// (PACKET_FANOUT_DATA on a PACKET_FANOUT_CBPF group).
 pub fn set_fanout_cbpf(fd: BorrowedFd<'_>, prog: &[libc::sock_filter]) -> io::Result<()> {
-    let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_ptr() as *mut libc::sock_filter };
-    // SAFETY: as in attach_filter.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_PACKET,
-            libc::PACKET_FANOUT_DATA,
-            &fprog as *const libc::sock_fprog as *const libc::c_void,
-            size_of::<libc::sock_fprog>() as libc::socklen_t,
-        )
-    };
-    super::cvt(rc).map(drop)
+    set_fprog(fd, libc::SOL_PACKET, libc::PACKET_FANOUT_DATA, prog)
+}
+
+/// Give the socket's fanout group a loaded eBPF socket-filter program
+/// (PACKET_FANOUT_DATA on a PACKET_FANOUT_EBPF group takes its descriptor;
+/// the kernel takes its own reference to the program).
+pub fn set_fanout_ebpf(fd: BorrowedFd<'_>, prog: BorrowedFd<'_>) -> io::Result<()> {
+    setsockopt(fd, libc::SOL_PACKET, libc::PACKET_FANOUT_DATA, &(prog.as_raw_fd() as libc::c_uint))
 }
 
 /// Read and discard everything queued on the socket (non-blocking recv with

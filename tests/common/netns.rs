@@ -141,3 +141,38 @@ pub fn vlan_frame(dst: [u8; 6], src: [u8; 6], tpid: u16, tci: u16, seq: u32, len
     f.extend_from_slice(&inner[12..]);
     f
 }
+
+/// An Ethernet/IPv4/UDP frame of flow `flow` (source address and port
+/// vary with it) carrying "RCAP", the sequence number, the flow and a tag
+/// byte (UDP payload offset 12: frame offset 54, IP-header offset 40).
+pub fn udp_frame(v: &Veth, seq: u32, flow: u32, tag: u8) -> Vec<u8> {
+    let payload_len = 13 + (seq % 40) as usize;
+    let mut f = Vec::new();
+    f.extend_from_slice(&v.a_mac);
+    f.extend_from_slice(&v.b_mac);
+    f.extend_from_slice(&[0x08, 0x00]);
+    let total = (20 + 8 + payload_len) as u16;
+    let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 1, (flow >> 8) as u8, flow as u8, 10, 2, 0, 1];
+    ip[2..4].copy_from_slice(&total.to_be_bytes());
+    ip[4..6].copy_from_slice(&(seq as u16).to_be_bytes());
+    let sum = ip.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]]) as u32).sum::<u32>();
+    let sum = !((sum & 0xffff) + (sum >> 16)) as u16;
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(&(10000 + flow as u16).to_be_bytes());
+    f.extend_from_slice(&9u16.to_be_bytes());
+    f.extend_from_slice(&((8 + payload_len) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0]);
+    f.extend_from_slice(b"RCAP");
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&flow.to_be_bytes());
+    f.push(tag);
+    f.resize(14 + total as usize, 0xa5);
+    f
+}
+
+/// (sequence number, flow, tag) of a frame built by `udp_frame`.
+pub fn udp_frame_fields(d: &[u8]) -> Option<(u32, u32, u8)> {
+    (d.len() >= 55 && d[12..14] == [0x08, 0x00] && d[23] == 17 && &d[42..46] == b"RCAP")
+        .then(|| (u32::from_be_bytes(d[46..50].try_into().unwrap()), u32::from_be_bytes(d[50..54].try_into().unwrap()), d[54]))
+}
