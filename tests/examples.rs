@@ -79,3 +79,34 @@ fn c_batch_example() {
 fn rust_batch_example() {
     assert_eq!(run_on_mix(Command::new(rust_example("batch"))), expected());
 }
+
+/// The Rust fanout example: 2 workers round robin; together they capture
+/// every frame sent, each worker exactly half.
+#[test]
+fn rust_fanout_example() {
+    let exe = rust_example("fanout");
+    let out = with_veth(move |v| {
+        use std::io::{BufRead, Read};
+        let mut child = Command::new(&exe)
+            .args([&v.a, "2", "lb", "7", "2"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start example");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let tx = Sender::new(v.b_index);
+        for i in 0..300 {
+            tx.send(&frame(v.a_mac, v.b_mac, i, 60));
+        }
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        assert!(child.wait().unwrap().success());
+        first + &rest
+    })
+    .expect("namespaces");
+    assert_eq!(
+        out,
+        "capturing on rca: 2 workers in fanout group 7 (lb)\nworker 0: 150 packets, 9000 bytes\nworker 1: 150 packets, 9000 bytes\ntotal: 300 packets, 0 dropped by the kernel\n"
+    );
+}

@@ -149,6 +149,13 @@ impl CaptureBuilder {
         self
     }
 
+    /// Join a fanout group at activation (after the socket is bound, as the
+    /// kernel requires).
+    pub fn fanout(mut self, group: super::FanoutGroup) -> Self {
+        self.opts.fanout = Some(group);
+        self
+    }
+
     /// Apply the `RINGCAP_*` environment variables at activation, as C
     /// programs do (a malformed one fails activation).
     pub fn environment(mut self, on: bool) -> Self {
@@ -268,6 +275,23 @@ impl Capture {
 
     pub fn snaplen(&self) -> u32 {
         self.inner.snapshot()
+    }
+
+    /// Join a fanout group now; returns its id (the kernel's, with
+    /// UNIQUEID).
+    pub fn join_fanout(&self, group: &super::FanoutGroup) -> Result<u16> {
+        self.inner.shared().join_fanout(group)
+    }
+
+    /// The id of the fanout group this capture is in.
+    pub fn fanout_group_id(&self) -> Result<u16> {
+        self.inner.shared().fanout.group_id()
+    }
+
+    /// Set the program of the CBPF or EBPF group this capture is in (for
+    /// every member).
+    pub fn set_fanout_program(&self, program: &super::FanoutProgram) -> Result<()> {
+        self.inner.shared().set_fanout_program(program)
     }
 
     /// A sender over this capture's socket and TX ring.

@@ -1,7 +1,7 @@
 //! The safe Rust API: live capture with every option ringcap has
 //! ([`CaptureBuilder`], [`Capture`]), zero-copy batches whose packets cannot
-//! outlive their release ([`Batch`]), sending ([`Injector`], [`SendQueue`]),
-//! filters ([`Filter`]).
+//! outlive their release ([`Batch`]), fanout groups ([`FanoutGroup`]),
+//! sending ([`Injector`], [`SendQueue`]), filters ([`Filter`]).
 //!
 //! It is a thin layer over the same core the C ABI calls (`capture`,
 //! `filter`, `bpf`, `ring`): the C shell adds libpcap's handle state machine
@@ -35,6 +35,23 @@ pub use capture::{Batch, BatchIter, BreakHandle, Capture, CaptureBuilder, Packet
 pub use filter::Filter;
 pub use inject::{BatchError, Injector, SendQueue};
 
+/// A PACKET_FANOUT group to join: its mode, id (0 with
+/// [`FanoutFlags::UNIQUEID`]: the kernel assigns one), flags, and the
+/// program of a CBPF or EBPF group. Checked when built: what the kernel
+/// would refuse is refused with the reason.
+///
+/// ```no_run
+/// use ringcap::api::{Capture, FanoutFlags, FanoutGroup, FanoutMode};
+///
+/// // Two captures sharing eth0's packets by flow hash.
+/// let group = FanoutGroup::new(FanoutMode::Hash, 77, FanoutFlags::DEFRAG)?;
+/// let a = Capture::builder("eth0").fanout(group.clone()).activate()?;
+/// let b = Capture::builder("eth0").fanout(group).activate()?;
+/// assert_eq!((a.fanout_group_id()?, b.fanout_group_id()?), (77, 77));
+/// # Ok::<(), ringcap::Error>(())
+/// ```
+pub use crate::capture::fanout::FanoutSpec as FanoutGroup;
+pub use crate::capture::fanout::{Flags as FanoutFlags, Mode as FanoutMode, Program as FanoutProgram};
 pub use crate::capture::inject::TxTimestamps;
 pub use crate::capture::{Direction, RingInfo, Stats, StatsEx};
 pub use crate::packet::{PacketHeader, Precision};
