@@ -63,7 +63,7 @@ ringcap_stats_ex(dead, &st) = -1 [ringcap_stats_ex: not a live capture]
 meta(dead) = NULL [ringcap_packet_meta: not a live capture]
 ringcap_set_ring_geometry(dead, &g) = -4 [can't perform  operation on activated capture]
 ringcap_ring_geometry_for(32 << 20, 262144, 3, &g, eb) = 0
-v3 32M: 2097152 x 16, frame 80
+v3 32M: 524288 x 64, frame 80
 ringcap_ring_geometry_for(4 << 20, 1518, 2, &g, eb) = 0
 v2 4M/1518: 131072 x 32, frame 1616 (81 frames a block)
 ringcap_ring_geometry_for(1M, 100, 7) = -1 [ringcap_ring_geometry_for: TPACKET version 7 is not 1, 2 or 3]

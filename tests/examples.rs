@@ -59,7 +59,7 @@ fn run_on_mix(mut cmd: Command) -> Vec<String> {
 }
 
 fn expected() -> Vec<String> {
-    let mut e = vec!["capturing on rca: TPACKET_V3, 16 blocks of 2097152 bytes".to_string()];
+    let mut e = vec!["capturing on rca: TPACKET_V3, 128 blocks of 262144 bytes".to_string()];
     for _ in 0..2 {
         e.push("   60 bytes host      proto 0x88b5 if A sw".into());
         e.push("   64 bytes host      proto 0x88b5 if A vlan 8100/100 sw".into());

@@ -312,14 +312,31 @@ pub fn least_waste_block(frame_size: u32, smallest: u32, largest: u32, enough: u
     best.1
 }
 
+/// V1/V2 rings are cut into about this many blocks at most (the kernel
+/// fills frames, not blocks: the block only bounds the frame packing).
+const FRAME_RING_BLOCKS: usize = 16;
+/// How many blocks a V3 ring is cut into, for a block timeout of `tov` ms
+/// (0: the kernel's, a few ms). Every block the kernel hands over costs a
+/// wake-up, paid mostly on the sending CPU with veth, so blocks should be
+/// large: 16 of them (measured: 256 KiB blocks instead of 2 MiB doubled the
+/// consumer's CPU per packet at 1.2 Mpps). But a block also goes over when
+/// its timeout expires, however little it holds, so at a low rate the ring
+/// holds only blocks x timeout of traffic: with a short timeout (immediate
+/// mode, `tcpdump` with no timeout) more, smaller blocks keep that at about
+/// 1.6 s. Their wake-ups are bounded by the timer, which fires as often
+/// whatever the block size.
+fn v3_block_count(tov: u32) -> usize {
+    let tov = if tov == 0 { 8 } else { tov } as usize;
+    (1600 / tov).clamp(16, 128)
+}
+
 /// Compute a geometry for a request. Blocks are powers of two between the
-/// smallest that holds one packet and about a sixteenth of the buffer (so a
-/// ring has ~16 blocks for the kernel to fill while user space reads
-/// others), within the contiguous limit:
+/// smallest that holds one packet and the buffer's share for the version's
+/// block count, within the contiguous limit:
 /// - V1/V2: one frame holds the largest packet; among those block sizes the
 ///   one that packs frames with the least waste;
-/// - V3: frames are variable; the largest such block, so a wake-up delivers
-///   as many packets as possible.
+/// - V3: frames are variable; the largest such block (1/16 to 1/128 of the
+///   buffer, by the block timeout: see [`v3_block_count`]).
 ///
 /// The block count is the buffer divided by the block size (at least 2).
 pub fn plan(req: &RingRequest, limits: &Limits) -> Result<RingGeometry, GeometryError> {
@@ -338,7 +355,11 @@ pub fn plan(req: &RingRequest, limits: &Limits) -> Result<RingGeometry, Geometry
             req.max_packet
         ));
     }
-    let largest = pow2_floor(req.buffer_bytes / 16).clamp(smallest, max_block);
+    let share = match req.version {
+        Version::V3 => v3_block_count(req.retire_blk_tov),
+        _ => FRAME_RING_BLOCKS,
+    };
+    let largest = pow2_floor(req.buffer_bytes / share).clamp(smallest, max_block);
     let (block_size, frame_size) = match req.version {
         Version::V1 | Version::V2 => {
             (least_waste_block(frame_need, smallest, largest, u32::MAX), frame_need)
@@ -421,13 +442,23 @@ mod tests {
     }
 
     #[test]
-    fn v3_blocks_are_a_sixteenth_of_the_buffer() {
-        let g = plan(&req(Version::V3, 32 << 20, 65_553), &L).unwrap();
-        assert_eq!((g.block_size, g.block_nr), (2 << 20, 16));
-        let g = plan(&req(Version::V3, 256 << 20, 1518), &L).unwrap();
-        assert_eq!(g.block_size, 4 << 20, "capped at the contiguous limit");
+    fn v3_block_count_follows_the_block_timeout() {
+        let at = |tov: u32, buffer: usize, max_packet: u32| {
+            let g = plan(&RingRequest { retire_blk_tov: tov, ..req(Version::V3, buffer, max_packet) }, &L).unwrap();
+            (g.block_size, g.block_nr)
+        };
+        // Long timeouts: 16 large blocks.
+        assert_eq!(at(1000, 32 << 20, 65_553), (2 << 20, 16));
+        assert_eq!(at(100, 32 << 20, 65_553), (2 << 20, 16));
+        // Short ones (immediate mode's 1 ms, the kernel's default): 128.
+        assert_eq!(at(1, 32 << 20, 65_553), (256 << 10, 128));
+        assert_eq!(at(0, 32 << 20, 65_553), (256 << 10, 128));
+        assert_eq!(at(25, 32 << 20, 65_553), (512 << 10, 64));
+        // Never below what one packet needs.
+        assert_eq!(at(1, 4 << 20, 65_553), (128 << 10, 32));
+        assert_eq!(at(1000, 2 << 30, 1518), (4 << 20, 512), "capped at the contiguous limit");
+        assert_eq!(at(1000, 64 << 10, 256), (4096, 16), "at least a page");
         let g = plan(&req(Version::V3, 64 << 10, 256), &L).unwrap();
-        assert_eq!((g.block_size, g.block_nr), (4096, 16));
         assert_eq!(g.frame_size, min_frame(Version::V3, 4));
         let g = plan(&req(Version::V3, 64 << 10, 262_144), &L).unwrap();
         assert_eq!((g.block_size, g.block_nr), (512 << 10, 2), "one packet must fit");
