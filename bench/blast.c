@@ -1,8 +1,9 @@
 /* Benchmark sender: COUNT frames of SIZE bytes through a TPACKET_V2 TX ring
  * on DEV (batches of 256 frames per send()), then prints
  * "sent <frames> <seconds>". The same sender feeds every consumer variant.
+ * With PPS, frames go one at a time, PPS a second (for latency runs).
  *
- * usage: blast <dev> <count> <size>
+ * usage: blast <dev> <count> <size> [pps]
  */
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
@@ -18,10 +19,11 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	unsigned long count = strtoul(argv[2], NULL, 10);
 	int size = atoi(argv[3]);
+	double pps = argc == 5 ? atof(argv[4]) : 0;
 	int fd = socket(AF_PACKET, SOCK_RAW, 0);
 	int v = TPACKET_V2;
 	setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v);
@@ -50,8 +52,13 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	unsigned long sent = 0, idx = 0;
 	while (sent < count) {
+		if (pps > 0) {
+			double at = t0.tv_sec + t0.tv_nsec / 1e9 + sent / pps;
+			struct timespec due = { (time_t)at, (long)((at - (time_t)at) * 1e9) };
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
+		}
 		unsigned batch = 0;
-		while (batch < 256 && sent + batch < count) {
+		while (batch < (pps > 0 ? 1 : 256) && sent + batch < count) {
 			struct tpacket2_hdr *h = (void *)(ring + idx * req.tp_frame_size);
 			if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE) {
 				if (batch)

@@ -30,9 +30,11 @@ cc -O2 -o "$OUT/batch_consumer" bench/batch_consumer.c -Iinclude -Ltarget/lib -l
 LIB="$PWD/target/lib"
 
 # One run of one variant, inside its own namespace; prints
-# "<sent> <sender seconds> <got> <drops> <consumer cpu> <activation cpu>".
+# "<sent> <sender seconds> <got> <drops> <consumer cpu> <activation cpu>
+# <lat50> <lat99> <latmax>". With PPS the sender paces its frames and the
+# consumer measures each one's delay from arrival to delivery.
 run_one() {
-    variant=$1 size=$2 count=$3
+    variant=$1 size=$2 count=$3 pps=${4:-}
     case $variant in
         raw-v3) cmd="$OUT/raw_v3 bca" env="" ;;
         libpcap-dispatch) cmd="$OUT/consumer bca dispatch" env="" ;;
@@ -49,6 +51,7 @@ run_one() {
         ringcap-imm-v2-spin200) cmd="$OUT/consumer bca dispatch immediate" env="LD_LIBRARY_PATH=$LIB RINGCAP_TPACKET_VERSION=2 RINGCAP_BUSY_POLL_US=200" ;;
         *) echo "unknown variant $variant" >&2; exit 1 ;;
     esac
+    [ -n "$pps" ] && cmd="$cmd latency"
     tmp=$(mktemp -d)
     inner="
         set -e
@@ -59,12 +62,12 @@ run_one() {
         pid=\$!
         exec 3< $tmp/out
         read ready <&3
-        $OUT/blast bcb $count $size > $tmp/sent
+        $OUT/blast bcb $count $size $pps > $tmp/sent
         sleep 1
         kill -USR1 \$pid
         cat <&3 > $tmp/got
         wait \$pid
-        echo \$(cut -d' ' -f2,3 $tmp/sent) \$(cut -d' ' -f2,4,6,8 $tmp/got)
+        echo \$(cut -d' ' -f2,3 $tmp/sent) \$(cut -d' ' -f2,4,6,8,14,16,18 $tmp/got)
     "
     if [ "$(id -u)" = 0 ]; then unshare -n sh -c "$inner"; else unshare -Urn sh -c "$inner"; fi
     rm -rf "$tmp"
@@ -96,7 +99,7 @@ for size in 64 1500; do
         echo "RESULT capture $v-$size mpps $mpps"
         echo "RESULT capture $v-$size got $got"
         echo "RESULT capture $v-$size drops $drops"
-        echo "$v $cpu" >> "$OUT/cpu-$size.tmp"
+        echo "$v $cpu $mpps" >> "$OUT/cpu-$size.tmp"
     done
     raw=$(awk '$1 == "raw-v3" { print $2 }' "$OUT/cpu-$size.tmp")
     for m in dispatch next_ex batch immediate; do
@@ -109,5 +112,32 @@ for size in 64 1500; do
         echo "RESULT capture ringcap-$m-$size ratio_libpcap $(awk -v a="$ring" -v b="$lib" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
         [ -n "$raw" ] && echo "RESULT capture ringcap-$m-$size ratio_raw $(awk -v a="$ring" -v b="$raw" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
     done
+    # Immediate mode's cost in rate: the rate the sender sustained, over the
+    # same library's rate without immediate mode.
+    for lib in libpcap ringcap; do
+        awk -v l="$lib" -v size="$size" '$1 == l "-dispatch" { d = $3 } $1 ~ "^" l "-imm" { i[$1] = $3 }
+            END { for (v in i) if (d > 0) printf "RESULT capture %s-%s rate_vs_dispatch %.3f\n", v, size, i[v] / d }' "$OUT/cpu-$size.tmp"
+    done
     rm -f "$OUT/cpu-$size.tmp"
+done
+
+# Latency of immediate mode: LAT_COUNT 64-byte frames at LAT_PPS a second;
+# each packet's delay from its kernel timestamp to its delivery (µs).
+LAT_PPS=${LAT_PPS:-5000}
+LAT_COUNT=${LAT_COUNT:-10000}
+LAT_VARIANTS=${LAT_VARIANTS:-"libpcap-immediate ringcap-immediate ringcap-imm-v2 ringcap-imm-v2-spin50 ringcap-imm-v2-spin200"}
+for v in $LAT_VARIANTS; do : > "$OUT/$v-lat.txt"; done
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+    for v in $LAT_VARIANTS; do
+        run_one "$v" 64 "$LAT_COUNT" "$LAT_PPS" >> "$OUT/$v-lat.txt"
+    done
+    i=$((i + 1))
+done
+for v in $LAT_VARIANTS; do
+    f="$OUT/$v-lat.txt"
+    for m in lat50:7 lat99:8 latmax:9; do
+        echo "RESULT capture $v-latency ${m%:*}_us $(awk -v c="${m#*:}" '{ print $c }' "$f" | median)"
+    done
+    echo "RESULT capture $v-latency drops $(awk '{ print $4 }' "$f" | median)"
 done

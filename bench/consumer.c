@@ -5,9 +5,11 @@
  * activation, the CPU activation took (socket set-up and the kernel zeroing
  * the ring) apart, so that per-packet cost is not blurred by ring size, and
  * the CLOCK_MONOTONIC seconds at which the first and the last test packet
- * were delivered (comparable across processes).
+ * were delivered (comparable across processes), then "lat50 <µs> lat99 <µs>
+ * latmax <µs>": with latency, the median, 99th percentile and largest delay (µs) from
+ * each test packet's kernel timestamp to its delivery.
  *
- * usage: consumer <dev> <dispatch|next_ex> [immediate] [buffer=BYTES] [timeout=MS] [work=NS]
+ * usage: consumer <dev> <dispatch|next_ex> [immediate] [latency] [buffer=BYTES] [timeout=MS] [work=NS]
  * work=NS spins NS nanoseconds per test packet, a stand-in for per-packet
  * processing (bench/fanout.sh); only with it are first and last measured
  * (0 without). timeout= replaces the 1000 ms pcap timeout (with TPACKET_V3
@@ -31,11 +33,23 @@ static double first, last;
 /* Count a delivered packet if it is a test frame; with work=, stamp it and
  * do the work (only then: a clock read per packet would count in
  * bench/capture.sh's CPU figures). */
-static void take(const u_char *d)
+/* With latency, how long each test packet took from its kernel timestamp
+ * (its arrival in the ring) to its delivery here, in µs. */
+#define MAX_LAT (1 << 20)
+static int latency;
+static unsigned nlat;
+static float lat[MAX_LAT];
+
+static void take(const struct pcap_pkthdr *h, const u_char *d)
 {
 	if (d[13] != 0xb5)
 		return;
 	got++;
+	if (latency && nlat < MAX_LAT) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		lat[nlat++] = ((now.tv_sec - h->ts.tv_sec) * 1e9 + (now.tv_nsec - h->ts.tv_usec)) / 1e3;
+	}
 	if (!timed)
 		return;
 	double t = wall();
@@ -44,6 +58,12 @@ static void take(const u_char *d)
 	for (double until = t + work_ns / 1e9; t < until;)
 		t = wall();
 	last = t;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
 }
 
 static void stop(int sig)
@@ -55,8 +75,7 @@ static void stop(int sig)
 static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
 {
 	(void)u;
-	(void)h;
-	take(d);
+	take(h, d);
 }
 
 int main(int argc, char **argv)
@@ -75,9 +94,13 @@ int main(int argc, char **argv)
 			pcap_set_buffer_size(p, atoi(argv[i] + 7));
 		else if (strncmp(argv[i], "timeout=", 8) == 0)
 			pcap_set_timeout(p, atoi(argv[i] + 8));
+		else if (strcmp(argv[i], "latency") == 0)
+			latency = 1;
 		else if (strncmp(argv[i], "work=", 5) == 0)
 			work_ns = atol(argv[i] + 5), timed = 1;
 	}
+	if (latency)
+		pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 	if (pcap_activate(p) < 0) {
 		fprintf(stderr, "activate: %s\n", pcap_geterr(p));
 		return 1;
@@ -95,13 +118,16 @@ int main(int argc, char **argv)
 		int r;
 		while ((r = pcap_next_ex(p, &h, &d)) >= 0)
 			if (r == 1)
-				take(d);
+				take(h, d);
 	} else {
 		while (pcap_dispatch(p, -1, cb, NULL) >= 0)
 			;
 	}
 	struct pcap_stat s;
 	pcap_stats(p, &s);
-	printf("got %lu drop %u cpu %.6f act %.6f first %.6f last %.6f\n", got, s.ps_drop, cpu() - act, act, first, last);
+	double c = cpu() - act;
+	qsort(lat, nlat, sizeof lat[0], by_value);
+	printf("got %lu drop %u cpu %.6f act %.6f first %.6f last %.6f lat50 %.1f lat99 %.1f latmax %.1f\n", got, s.ps_drop, c, act, first,
+	    last, nlat ? lat[nlat / 2] : 0, nlat ? lat[nlat * 99 / 100] : 0, nlat ? lat[nlat - 1] : 0);
 	return 0;
 }
