@@ -373,11 +373,14 @@ impl LiveCapture {
     }
 
     /// `pcap_setfilter`: attach the program to the socket (rewritten for
-    /// cooked sockets), after a reject-all program and a drain so that no
-    /// packet slips through between the two; packets already in the ring
-    /// were accepted by the old filter, so they are filtered in userland.
-    /// Where the kernel cannot run the program, every packet is filtered in
-    /// userland (and the snapshot is applied there).
+    /// cooked sockets); the kernel swaps programs atomically, so every packet
+    /// meets one or the other. Packets already in the ring were accepted by
+    /// the old filter, so they are filtered in userland. (libpcap attaches a
+    /// reject-all program and drains the socket first, for sockets without
+    /// a ring, whose queue holds old-filter packets: with a ring that queue
+    /// is empty, and packets arriving between the two attaches would be lost
+    /// uncounted.) Where the kernel cannot run the program, every packet is
+    /// filtered in userland (and the snapshot is applied there).
     pub fn set_filter(&mut self, prog: &[crate::bpf::Insn]) -> Result<()> {
         if !crate::bpf::validate::validate(prog) {
             return Err(Error::msg("BPF program is not valid"));
@@ -391,13 +394,7 @@ impl LiveCapture {
             Some(prog.to_vec())
         };
         let attached = match &kernel_prog {
-            Some(k) => {
-                let reject_all = [crate::bpf::Insn::stmt(crate::bpf::insn::BPF_RET | crate::bpf::insn::BPF_K, 0)];
-                if sock.attach_filter(&reject_all).is_ok() {
-                    sock.drain().map_err(|e| Error::os("recv failed when changing filter", &e))?;
-                }
-                sock.attach_filter(k).is_ok()
-            }
+            Some(k) => sock.attach_filter(k).is_ok(),
             None => false,
         };
         let program = Some(crate::bpf::interp::Compiled::new(prog));

@@ -220,11 +220,6 @@ impl PacketSocket {
         sock::detach_filter(self.fd.as_fd())
     }
 
-    /// Discard what is queued on the socket outside the ring.
-    pub fn drain(&self) -> io::Result<()> {
-        sock::drain(self.fd.as_fd())
-    }
-
     pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
         sock::set_nonblocking(self.fd.as_fd(), on)
     }

@@ -190,26 +190,6 @@ pub fn set_fanout_ebpf(fd: BorrowedFd<'_>, prog: BorrowedFd<'_>) -> io::Result<(
     setsockopt(fd, libc::SOL_PACKET, libc::PACKET_FANOUT_DATA, &(prog.as_raw_fd() as libc::c_uint))
 }
 
-/// Read and discard everything queued on the socket (non-blocking recv with
-/// MSG_TRUNC until EAGAIN). Used after swapping filters.
-pub fn drain(fd: BorrowedFd<'_>) -> io::Result<()> {
-    let mut b = [0u8; 1];
-    loop {
-        // SAFETY: reads at most 1 byte into a live buffer.
-        let rc = unsafe {
-            libc::recv(fd.as_raw_fd(), b.as_mut_ptr() as *mut libc::c_void, 1, libc::MSG_TRUNC | libc::MSG_DONTWAIT)
-        };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            return match e.raw_os_error() {
-                Some(libc::EAGAIN) => Ok(()),
-                Some(libc::EINTR) => continue,
-                _ => Err(e),
-            };
-        }
-    }
-}
-
 /// `send(fd, buf, len, flags)`; an empty buffer with a NULL pointer is the TX
 /// ring "kick".
 pub fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: i32) -> io::Result<usize> {
