@@ -47,6 +47,16 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libringcap.so* $(DESTDIR)$(LIBDIR)/libringcap.a $(DESTDIR)$(LIBDIR)/libpcap.so.0.8
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/ringcap.pc $(DESTDIR)$(INCDIR)/ringcap.h $(DESTDIR)$(INCDIR)/pcap.h
 
+# The README's commands, and the benchmarks.
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+bench:
+	bench/run.sh
+
 # Regenerate include/ringcap.h from the sources (cbindgen).
 header:
 	RINGCAP_BLESS=1 $(CARGO) test --test header

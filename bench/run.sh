@@ -26,6 +26,10 @@ for s in $scenarios; do
         echo "bench: $s failed" >&2
     fi
 done
+if ! python3 -c 'import ensurepip' 2>/dev/null; then
+    # Debian splits venv's pip bootstrap out of python3.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
 if [ ! -x "$OUT/venv/bin/python" ]; then
     python3 -m venv "$OUT/venv"
     "$OUT/venv/bin/pip" install -q matplotlib
