@@ -336,7 +336,7 @@ fn v3_block_count(tov: u32) -> usize {
 /// - V1/V2: one frame holds the largest packet; among those block sizes the
 ///   one that packs frames with the least waste;
 /// - V3: frames are variable; the largest such block (1/16 to 1/128 of the
-///   buffer, by the block timeout: see [`v3_block_count`]).
+///   buffer, by the block timeout: see `v3_block_count`).
 ///
 /// The block count is the buffer divided by the block size (at least 2).
 pub fn plan(req: &RingRequest, limits: &Limits) -> Result<RingGeometry, GeometryError> {
