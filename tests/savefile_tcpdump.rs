@@ -62,6 +62,28 @@ fn tcpdump_reads_like_on_libpcap() {
 }
 
 #[test]
+fn tcpdump_copies_malformed_files_like_on_libpcap() {
+    // `-r BAD -w OUT`: the same complaint and exit status, and the same
+    // packets (those before the damage) written out.
+    for name in savefile_corpus::names(false) {
+        let outs = [scratch(&format!("{name}.sys.pcap")), scratch(&format!("{name}.rc.pcap"))];
+        let mut runs = Vec::new();
+        for (out, against) in outs.iter().zip([Against::System, Against::Ringcap]) {
+            let _ = std::fs::remove_file(out);
+            runs.push(tcpdump(against, &["-r", &corpus(&name), "-w", out.to_str().unwrap()], None));
+        }
+        let (s, r) = (&runs[0], &runs[1]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!err.contains("symbol lookup error"), "tcpdump cannot run on ringcap: {err}");
+        assert_eq!(String::from_utf8_lossy(&s.stderr), err, "stderr of tcpdump -r {name} -w");
+        assert_eq!(s.status.code(), r.status.code(), "exit status of tcpdump -r {name} -w");
+        assert!(!r.status.success(), "{name}: tcpdump accepted it: {err}");
+        let written = |p: &Path| std::fs::read(p).ok();
+        assert!(written(&outs[0]) == written(&outs[1]), "{name}: the files tcpdump wrote differ");
+    }
+}
+
+#[test]
 fn tcpdump_reads_standard_input() {
     for name in ["pcap-1-be-ns.pcap", "ng-multi-le.pcapng", "bad-record-data-short"] {
         let f = savefile_corpus::path(name);
