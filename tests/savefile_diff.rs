@@ -323,6 +323,69 @@ fn pcapng_to_standard_output_is_the_file_output() {
 }
 
 #[test]
+fn pcapng_output_gets_an_interface_per_link_type() {
+    // A live handle switched DLT_EN10MB -> DLT_DOCSIS -> DLT_EN10MB while
+    // ringcap_dump_open_ng writes: two interfaces, packets on the one of
+    // the link type they were captured with.
+    let exe = build_c("savefile_ng_live", Against::Ringcap, &[]);
+    let out = scratch("ng-live-linktypes.pcapng");
+    let _ = std::fs::remove_file(&out);
+    let o = out.clone();
+    let printed = common::netns::with_veth(move |v| {
+        let started = common::start_until_ready(&exe, &[&v.a, o.to_str().unwrap()], Against::Ringcap);
+        let tx = common::netns::Sender::new(v.b_index);
+        for i in 0..6u32 {
+            tx.send(&common::netns::frame(v.a_mac, v.b_mac, i, 60 + i as usize));
+        }
+        started.finish().0
+    });
+    let Some(printed) = printed else { return };
+    assert_eq!(
+        printed,
+        "set_datalink 1 rc=0 loop rc=0\nset_datalink 143 rc=0 loop rc=0\nset_datalink 1 rc=0 loop rc=0\nflush 0\n"
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    let word = |b: &[u8], o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    let (mut at, mut idbs, mut epbs) = (0, Vec::new(), Vec::new());
+    while at < bytes.len() {
+        let (kind, total) = (word(&bytes, at), word(&bytes, at + 4) as usize);
+        let body = &bytes[at + 8..at + total - 4];
+        match kind {
+            1 => idbs.push(u16::from_ne_bytes([body[0], body[1]])),
+            6 => {
+                let caplen = word(body, 12) as usize;
+                epbs.push((word(body, 0), common::netns::frame_seq(&body[20..20 + caplen]), caplen));
+            }
+            _ => {}
+        }
+        at += total;
+    }
+    assert_eq!(idbs, [1, 143]);
+    let want: Vec<_> = [0, 0, 1, 1, 0, 0].iter().enumerate().map(|(i, &f)| (f, Some(i as u32), 60 + i)).collect();
+    assert_eq!(epbs, want);
+    // libpcap 1.10 reads such a file up to the second link type's interface
+    // and refuses it there; ringcap's reader and tcpdump on either do the same.
+    let f = out.to_str().unwrap();
+    let read = same(&["read", f, "1", "next_ex"], None);
+    assert_eq!(read.matches("pkt ").count(), 2, "{read}");
+    assert!(read.contains("err=an interface has a type 143 different from the type of the first interface"), "{read}");
+    let tcpdump = |against| {
+        let mut c = Command::new("tcpdump");
+        c.args(["-Z", "root", "-n", "-tt", "-r", f]);
+        if against == Against::Ringcap {
+            c.env("LD_LIBRARY_PATH", lib_dir());
+        }
+        c.output().unwrap()
+    };
+    let (s, r) = (tcpdump(Against::System), tcpdump(Against::Ringcap));
+    assert_eq!(String::from_utf8_lossy(&s.stderr), String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("different from the type of the first interface"));
+    let listing = String::from_utf8_lossy(&r.stdout);
+    assert!(s.stdout == r.stdout && listing.lines().filter(|l| !l.starts_with('\t')).count() == 2, "{listing}");
+    assert_eq!((s.status.code(), r.status.code()), (Some(1), Some(1)));
+}
+
+#[test]
 fn mapped_files_are_read_in_place_through_the_c_api() {
     // pcap_next_ex and pcap_loop hand out pointers into the file's own
     // mapping on ringcap (libpcap copies into its buffer); pcap and pcapng.
