@@ -47,6 +47,14 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libringcap.so* $(DESTDIR)$(LIBDIR)/libringcap.a $(DESTDIR)$(LIBDIR)/libpcap.so.0.8
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/ringcap.pc $(DESTDIR)$(INCDIR)/ringcap.h $(DESTDIR)$(INCDIR)/pcap.h
 
+# The demo program, linked against target/lib through pkg-config (scripts/demo.sh
+# runs it in a private network namespace; tests/demo.rs builds it this way too).
+demo: lib
+	@mkdir -p target/demo
+	$(CC) -O2 -Wall -o target/demo/demo examples/demo.c \
+	    $$(PKG_CONFIG_PATH="$(CURDIR)/$(OUT)/pkgconfig" pkg-config --cflags --libs ringcap) \
+	    -Wl,-rpath,"$(CURDIR)/$(OUT)" -pthread
+
 # Regenerate include/ringcap.h from the sources (cbindgen).
 header:
 	RINGCAP_BLESS=1 $(CARGO) test --test header
