@@ -3,7 +3,13 @@
 //! - A regular file opened by name is mapped ([`FileMap`]): a record is a
 //!   slice of the mapping, nothing is copied, and reaching the end re-checks
 //!   the file's size so a file still being written is read as far as it goes
-//!   (as libpcap's `fread` would).
+//!   (as libpcap's `fread` would). Only bytes the mapping has checked are
+//!   used, and the checks start afresh with every call into the library
+//!   ([`Source::begin_read`]), so a file truncated between calls (a
+//!   rotation) reads exactly as with `fread`: to its new end, where the
+//!   readers report the truncation in libpcap's words. One truncated while a
+//!   call runs may show zeros in bytes already checked; the read stops at
+//!   the next record.
 //! - Pipes, standard input and callers' `FILE *` streams are read with
 //!   `fread`, exactly the bytes libpcap reads and no further, so the stream's
 //!   position is always where libpcap would have left it; the buffer grows
@@ -159,15 +165,26 @@ impl Source {
         self.pos
     }
 
-    /// The unread bytes of a mapping or of memory as they are now (`None`
-    /// for a stream). Readers decode an ordinary record straight from here
-    /// and [`consume`](Source::consume) it; anything else (the end of the
-    /// input, a file still growing, a malformed record) goes through
-    /// [`take`](Source::take), which has the exact end-of-input behaviour.
+    /// The unread bytes of a mapping (as far as checked) or of memory
+    /// (`None` for a stream, and for a mapping whose file shrank under
+    /// it). Readers decode an ordinary record straight from here and
+    /// [`consume`](Source::consume) it; anything else (the end of the
+    /// input or of the checked bytes, a file growing or shrinking, a
+    /// malformed record) goes through [`take`](Source::take), which has the
+    /// exact end-of-input behaviour.
     #[inline]
     pub fn unread(&self) -> Option<&[u8]> {
+        if self.faulted() {
+            return None;
+        }
+        self.window()
+    }
+
+    /// The unread bytes of a mapping (as far as checked) or of memory.
+    #[inline]
+    fn window(&self) -> Option<&[u8]> {
         match &self.kind {
-            Kind::Mapped { map, .. } => map.bytes().get(self.pos..),
+            Kind::Mapped { map, .. } => map.bytes().get(self.pos..map.checked()),
             Kind::Memory(v) => v.get(self.pos..),
             Kind::Stream { .. } => None,
         }
@@ -177,11 +194,31 @@ impl Source {
     /// (fewer if there are not that many); their span.
     #[inline]
     pub fn consume(&mut self, n: usize) -> Span {
-        let avail = self.unread().map_or(0, |b| b.len());
+        let avail = self.window().map_or(0, |b| b.len());
         let s = Span { start: self.pos, len: n.min(avail) };
         self.pos += s.len;
         self.prefetch_for(self.pos);
         s
+    }
+
+    /// Whether bytes read from a mapping since the last check may be zeros
+    /// (the file shrank under it): a reader working in place stops before
+    /// delivering the record, and [`take`](Source::take) finds where the
+    /// file ends.
+    #[inline]
+    pub fn faulted(&self) -> bool {
+        matches!(&self.kind, Kind::Mapped { map, .. } if map.faulted())
+    }
+
+    /// A call into the library starts reading: what was checked of a
+    /// mapping may have changed since (the file truncated between calls),
+    /// so check again from the read position.
+    pub fn begin_read(&mut self) -> io::Result<()> {
+        if let Kind::Mapped { map, .. } = &mut self.kind {
+            map.forget_checks();
+            map.check(self.pos + 1)?;
+        }
+        Ok(())
     }
 
     /// Keep a mapping's bytes ahead of read position `pos` (which a reader
@@ -198,10 +235,8 @@ impl Source {
     pub fn take(&mut self, n: usize) -> io::Result<Taken> {
         match &mut self.kind {
             Kind::Mapped { map, prefetched, populated, .. } => {
-                if map.len() - self.pos < n {
-                    map.refresh()?;
-                }
-                let t = take_from(map.bytes().len(), &mut self.pos, n);
+                map.check(self.pos + n)?;
+                let t = take_from(map.checked(), &mut self.pos, n);
                 prefetch_ahead(map, prefetched, populated, self.pos);
                 Ok(t)
             }
@@ -231,10 +266,8 @@ impl Source {
     pub fn skip(&mut self, n: usize) -> io::Result<usize> {
         match &mut self.kind {
             Kind::Mapped { map, .. } => {
-                if map.len() - self.pos < n {
-                    map.refresh()?;
-                }
-                Ok(skip_in(map.len(), &mut self.pos, n))
+                map.check(self.pos + n)?;
+                Ok(skip_in(map.checked(), &mut self.pos, n))
             }
             Kind::Memory(v) => Ok(skip_in(v.len(), &mut self.pos, n)),
             Kind::Stream { reader, .. } => {
@@ -312,20 +345,23 @@ fn prefetch_ahead(map: &FileMap, prefetched: &Cell<usize>, populated: &Cell<usiz
     }
 }
 
+/// Take `n` bytes at `*pos` of the first `len` (which, for a file that
+/// shrank under the reader, may end before `*pos`: nothing is left, as for
+/// `fread` at an offset past the end).
 fn take_from(len: usize, pos: &mut usize, n: usize) -> Taken {
-    let avail = len - *pos;
+    let avail = len.saturating_sub(*pos);
     if avail >= n {
         let s = Span { start: *pos, len: n };
         *pos += n;
         Taken::Full(s)
     } else {
-        *pos = len;
+        *pos += avail;
         Taken::Short(avail)
     }
 }
 
 fn skip_in(len: usize, pos: &mut usize, n: usize) -> usize {
-    let k = n.min(len - *pos);
+    let k = n.min(len.saturating_sub(*pos));
     *pos += k;
     k
 }

@@ -13,6 +13,7 @@ pub mod netdb;
 pub mod netdev;
 pub mod ns;
 pub mod poll;
+pub mod sigbus;
 pub mod socket;
 pub mod stdio;
 
