@@ -170,6 +170,8 @@ impl Offline {
         let Some(bytes) = self.src.unread() else { return false };
         let base = self.src.position();
         let hl = r.header_len();
+        let faults = self.src.faults();
+        let mut prefetch_due = self.src.prefetch_for(base);
         let mut off = 0;
         let counted = loop {
             if self.breaker.pending() {
@@ -178,12 +180,14 @@ impl Offline {
             let Some(len) = r.record_at(&bytes[off..], &mut self.hdr) else { break false };
             // The file shrank under the mapping while this call ran: the
             // header may be zeros; the checked path finds the new end.
-            if self.src.faulted() {
+            if faults.any() {
                 break false;
             }
             let data = &bytes[off + hl..off + len];
             off += len;
-            self.src.prefetch_for(base + off);
+            if base + off >= prefetch_due {
+                prefetch_due = self.src.prefetch_for(base + off);
+            }
             if self.filter.as_ref().is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
                 cb(&self.hdr, data);
                 *n += 1;

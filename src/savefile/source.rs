@@ -20,6 +20,7 @@ use std::cell::Cell;
 use std::io;
 
 use crate::sys::filemap::FileMap;
+use crate::sys::sigbus::Faults;
 use crate::sys::stdio::CFile;
 
 /// The largest single `fread`, and how far the stream buffer may run ahead of
@@ -207,7 +208,17 @@ impl Source {
     /// file ends.
     #[inline]
     pub fn faulted(&self) -> bool {
-        matches!(&self.kind, Kind::Mapped { map, .. } if map.faulted())
+        self.faults().any()
+    }
+
+    /// What [`faulted`](Source::faulted) tests, for a loop over
+    /// [`unread`](Source::unread) bytes.
+    #[inline]
+    pub fn faults(&self) -> Faults {
+        match &self.kind {
+            Kind::Mapped { map, .. } => map.faults(),
+            _ => Faults::none(),
+        }
     }
 
     /// A call into the library starts reading: what was checked of a
@@ -223,11 +234,16 @@ impl Source {
 
     /// Keep a mapping's bytes ahead of read position `pos` (which a reader
     /// working in place may have moved past the consumed bytes) on their
-    /// way into the cache.
+    /// way into the cache. Returns the position from which it has more to
+    /// do (a loop need not call it before).
     #[inline]
-    pub fn prefetch_for(&self, pos: usize) {
-        if let Kind::Mapped { map, prefetched, populated, .. } = &self.kind {
-            prefetch_ahead(map, prefetched, populated, pos);
+    pub fn prefetch_for(&self, pos: usize) -> usize {
+        match &self.kind {
+            Kind::Mapped { map, prefetched, populated, .. } => {
+                prefetch_ahead(map, prefetched, populated, pos);
+                prefetched.get().saturating_sub(PREFETCH_AHEAD).min(populated.get() - POPULATE_WINDOW) + 1
+            }
+            _ => usize::MAX,
         }
     }
 

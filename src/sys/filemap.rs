@@ -8,7 +8,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use super::mmap::Mapping;
-use super::sigbus::Guard;
+use super::sigbus::{Faults, Guard};
 
 /// How far beyond the bytes asked for one [`FileMap::check`] establishes
 /// that the file still reaches (one probe per this many bytes read).
@@ -117,7 +117,13 @@ impl FileMap {
     /// maps the file afresh.
     #[inline]
     pub fn faulted(&self) -> bool {
-        self.map.as_ref().is_some_and(|g| g.guard.faulted())
+        self.faults().any()
+    }
+
+    /// The mapping's fault count (see [`FileMap::faulted`]).
+    #[inline]
+    pub fn faults(&self) -> Faults {
+        self.map.as_ref().map_or_else(Faults::none, |g| g.guard.faults())
     }
 
     /// Forget what was checked: the file may have changed since (a new

@@ -124,7 +124,33 @@ impl Guard {
     /// it was registered.
     #[inline]
     pub fn faulted(&self) -> bool {
-        self.slot.faults.load(Ordering::Relaxed) != 0
+        self.faults().any()
+    }
+
+    /// The range's fault count, to test in a loop without going through
+    /// the guard.
+    #[inline]
+    pub fn faults(&self) -> Faults {
+        Faults(&self.slot.faults)
+    }
+}
+
+/// The fault count of a protected range (or of nothing: never any).
+#[derive(Clone, Copy, Debug)]
+pub struct Faults(&'static AtomicUsize);
+
+impl Faults {
+    /// For what no guard protects (memory, a stream).
+    pub fn none() -> Faults {
+        static NEVER: AtomicUsize = AtomicUsize::new(0);
+        Faults(&NEVER)
+    }
+
+    /// Whether a read has faulted (while the guard was alive: read it only
+    /// while holding the guard's owner).
+    #[inline]
+    pub fn any(self) -> bool {
+        self.0.load(Ordering::Relaxed) != 0
     }
 }
 
