@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::fixup;
 use super::pcap::PcapReader;
 use super::pcapng::NgReader;
+use super::prefetch::{Tuner, Way};
 use super::source::{Source, Span, Taken};
 use super::{read_error, FileInfo};
 use crate::bpf::interp::Compiled;
@@ -55,6 +56,9 @@ pub struct Offline {
     /// run by the userland interpreter as libpcap's `pcap_offline_read` does.
     filter: Option<Compiled>,
     breaker: Arc<Breaker>,
+    /// How `run_in_place` prefetches, and how many records it has read.
+    prefetch: Tuner,
+    records: u64,
 }
 
 fn current<'a>(src: &'a Source, scratch: &'a [u8], cur: Current) -> &'a [u8] {
@@ -99,6 +103,8 @@ impl Offline {
             cur: Current::Scratch,
             filter: None,
             breaker: Arc::new(Breaker::new()),
+            prefetch: Tuner::default(),
+            records: 0,
         })
     }
 
@@ -171,7 +177,8 @@ impl Offline {
         let base = self.src.position();
         let hl = r.header_len();
         let faults = self.src.faults();
-        let mut prefetch_due = self.src.prefetch_for(base);
+        // Where the prefetching or its tuner have work to do next.
+        let mut due = base;
         let mut off = 0;
         let counted = loop {
             if self.breaker.pending() {
@@ -185,8 +192,23 @@ impl Offline {
             }
             let data = &bytes[off + hl..off + len];
             off += len;
-            if base + off >= prefetch_due {
-                prefetch_due = self.src.prefetch_for(base + off);
+            self.records += 1;
+            let pos = base + off;
+            if self.prefetch.way() == Way::Headers {
+                // The next header, and where the fourth one on is if the
+                // records keep this one's length.
+                self.src.prefetch_line(pos);
+                self.src.prefetch_line(pos + 4 * len);
+            }
+            if pos >= due {
+                if pos >= self.prefetch.until() {
+                    self.prefetch.next(pos, self.records, crate::sys::thread_cpu_time());
+                }
+                due = match self.prefetch.way() {
+                    Way::Lines => self.src.prefetch_for(pos),
+                    Way::Headers => self.src.populate_for(pos),
+                }
+                .min(self.prefetch.until());
             }
             if self.filter.as_ref().is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
                 cb(&self.hdr, data);
@@ -212,7 +234,7 @@ impl Offline {
 
 impl PacketSource for Offline {
     fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
-        self.src.begin_read().map_err(read_error)?;
+        self.src.begin_read();
         let cnt = if cnt <= 0 { i32::MAX } else { cnt };
         let mut n = 0;
         loop {
@@ -246,7 +268,7 @@ impl PacketSource for Offline {
         if self.breaker.take() {
             return Err(break_error());
         }
-        self.src.begin_read().map_err(read_error)?;
+        self.src.begin_read();
         loop {
             if !self.read()? {
                 return Ok(Next::Eof);

@@ -192,8 +192,8 @@ impl PcapReader {
     #[inline]
     pub fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
         if let Some(len) = src.unread().and_then(|b| self.record_at(b, h)) {
-            src.consume(self.header_len);
-            return Ok(Some(src.consume(len - self.header_len)));
+            let record = src.consume(len);
+            return Ok(Some(record.sub(self.header_len, len - self.header_len)));
         }
         self.next_checked(src, h)
     }

@@ -205,9 +205,9 @@ impl NgReader {
                     && b.len() >= t
                     && self.order.u32(b, t - BLOCK_TRAILER_LEN) == total
                 {
-                    src.consume(BLOCK_HEADER_LEN);
-                    let rest = src.consume(t - BLOCK_HEADER_LEN);
-                    return Ok(Some(Block { kind, body: rest.sub(0, t - BLOCK_HEADER_LEN - BLOCK_TRAILER_LEN) }));
+                    let block = src.consume(t);
+                    let body = block.sub(BLOCK_HEADER_LEN, t - BLOCK_HEADER_LEN - BLOCK_TRAILER_LEN);
+                    return Ok(Some(Block { kind, body }));
                 }
             }
         }

@@ -33,7 +33,8 @@ const CHUNK: usize = 256 * 1024;
 /// records are read at memory latency (slower than libpcap's `fread`).
 /// Measured over 1 GiB files of 64-byte, IMIX and 1514-byte frames, 1 KiB
 /// batches kept 2 KiB ahead were best overall (a line-by-line stream costs
-/// more per record than it saves on small records).
+/// more per record than it saves on small records). The in-place reader
+/// may prefetch only record headers instead (see [`super::prefetch`]).
 const PREFETCH_AHEAD: usize = 2048;
 const PREFETCH_BATCH: usize = 1024;
 /// Pages are mapped this many bytes at a time, a window ahead of the reader
@@ -106,8 +107,9 @@ impl<R: io::Read + Send> StreamRead for ReadStream<R> {
 enum Kind {
     /// A mapped regular file; `file` is the stream it was opened with (what
     /// `pcap_file` returns); bytes before `prefetched` have been prefetched.
-    /// Pages before `populated` have been mapped ahead of the reader.
-    Mapped { map: FileMap, file: Option<CFile>, prefetched: Cell<usize>, populated: Cell<usize> },
+    /// Pages before `populated` have been mapped ahead of the reader; there
+    /// is nothing more to do for either before read position `due`.
+    Mapped { map: FileMap, file: Option<CFile>, prefetched: Cell<usize>, populated: Cell<usize>, due: Cell<usize> },
     /// Bytes in memory.
     Memory(Vec<u8>),
     /// A stream read with `fread`. `_mapped` keeps an earlier mapping alive
@@ -151,7 +153,10 @@ impl Source {
     pub fn file(file: CFile) -> Source {
         let map = file.as_fd().and_then(|fd| FileMap::open(fd).ok().flatten());
         match map {
-            Some(map) => Source { kind: Kind::Mapped { map, file: Some(file), prefetched: Cell::new(0), populated: Cell::new(0) }, pos: 0 },
+            Some(map) => {
+                let (prefetched, populated, due) = (Cell::new(0), Cell::new(0), Cell::new(0));
+                Source { kind: Kind::Mapped { map, file: Some(file), prefetched, populated, due }, pos: 0 }
+            }
             None => Source::stream(Box::new(file)),
         }
     }
@@ -198,8 +203,19 @@ impl Source {
         let avail = self.window().map_or(0, |b| b.len());
         let s = Span { start: self.pos, len: n.min(avail) };
         self.pos += s.len;
-        self.prefetch_for(self.pos);
+        self.keep_ahead(self.pos);
         s
+    }
+
+    /// [`prefetch_for`](Source::prefetch_for) the read position, when it
+    /// has something to do.
+    #[inline]
+    fn keep_ahead(&self, pos: usize) {
+        if let Kind::Mapped { due, .. } = &self.kind {
+            if pos >= due.get() {
+                due.set(self.prefetch_for(pos));
+            }
+        }
     }
 
     /// Whether bytes read from a mapping since the last check may be zeros
@@ -224,36 +240,59 @@ impl Source {
     /// A call into the library starts reading: what was checked of a
     /// mapping may have changed since (the file truncated between calls),
     /// so check again from the read position.
-    pub fn begin_read(&mut self) -> io::Result<()> {
+    #[inline]
+    pub fn begin_read(&mut self) {
         if let Kind::Mapped { map, .. } = &mut self.kind {
-            map.forget_checks();
-            map.check(self.pos + 1)?;
+            map.recheck(self.pos);
         }
-        Ok(())
     }
 
     /// Keep a mapping's bytes ahead of read position `pos` (which a reader
     /// working in place may have moved past the consumed bytes) on their
-    /// way into the cache. Returns the position from which it has more to
-    /// do (a loop need not call it before).
+    /// way into the cache: every line, and pages mapped ahead. Returns the
+    /// position from which it has more to do (a loop need not call it
+    /// before).
     #[inline]
     pub fn prefetch_for(&self, pos: usize) -> usize {
         match &self.kind {
             Kind::Mapped { map, prefetched, populated, .. } => {
-                prefetch_ahead(map, prefetched, populated, pos);
+                populate_ahead(map, populated, pos);
+                prefetch_ahead(map, prefetched, pos);
                 prefetched.get().saturating_sub(PREFETCH_AHEAD).min(populated.get() - POPULATE_WINDOW) + 1
             }
             _ => usize::MAX,
         }
     }
 
+    /// Only map pages ahead of `pos` (the reader prefetches the lines it
+    /// wants itself, with [`prefetch_line`](Source::prefetch_line)); as
+    /// [`prefetch_for`](Source::prefetch_for) otherwise.
+    #[inline]
+    pub fn populate_for(&self, pos: usize) -> usize {
+        match &self.kind {
+            Kind::Mapped { map, populated, .. } => {
+                populate_ahead(map, populated, pos);
+                populated.get() - POPULATE_WINDOW + 1
+            }
+            _ => usize::MAX,
+        }
+    }
+
+    /// Start loading the cache line of byte `pos` of a mapping.
+    #[inline]
+    pub fn prefetch_line(&self, pos: usize) {
+        if let Kind::Mapped { map, .. } = &self.kind {
+            map.prefetch_line(pos);
+        }
+    }
+
     /// The next `n` bytes, contiguous.
     pub fn take(&mut self, n: usize) -> io::Result<Taken> {
         match &mut self.kind {
-            Kind::Mapped { map, prefetched, populated, .. } => {
+            Kind::Mapped { map, .. } => {
                 map.check(self.pos + n)?;
                 let t = take_from(map.checked(), &mut self.pos, n);
-                prefetch_ahead(map, prefetched, populated, self.pos);
+                self.keep_ahead(self.pos);
                 Ok(t)
             }
             Kind::Memory(v) => Ok(take_from(v.len(), &mut self.pos, n)),
@@ -345,15 +384,20 @@ impl Source {
     }
 }
 
-/// Keep the cache lines up to `PREFETCH_AHEAD` past the read position on
-/// their way, a batch at a time.
+/// Keep the pages up to `POPULATE_WINDOW` past the read position mapped.
 #[inline]
-fn prefetch_ahead(map: &FileMap, prefetched: &Cell<usize>, populated: &Cell<usize>, pos: usize) {
+fn populate_ahead(map: &FileMap, populated: &Cell<usize>, pos: usize) {
     if populated.get() < pos + POPULATE_WINDOW {
         let from = populated.get().max(pos);
         map.populate(from, from + POPULATE_WINDOW);
         populated.set(from + POPULATE_WINDOW);
     }
+}
+
+/// Keep the cache lines up to `PREFETCH_AHEAD` past the read position on
+/// their way, a batch at a time.
+#[inline]
+fn prefetch_ahead(map: &FileMap, prefetched: &Cell<usize>, pos: usize) {
     if prefetched.get() < pos + PREFETCH_AHEAD {
         let from = prefetched.get().max(pos);
         map.prefetch(from, from + PREFETCH_BATCH);

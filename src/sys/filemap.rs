@@ -36,6 +36,7 @@ pub struct FileMap {
     limit: usize,
     /// Bytes `[0, checked)` were in the file when last checked.
     checked: usize,
+    page: usize,
 }
 
 /// A mapping and its SIGBUS protection. Fields drop in order: the range is
@@ -69,7 +70,7 @@ impl FileMap {
             return Ok(None);
         };
         let size = usize::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
-        let mut m = FileMap { fd: fd.try_clone_to_owned()?, map: None, limit: 0, checked: 0 };
+        let mut m = FileMap { fd: fd.try_clone_to_owned()?, map: None, limit: 0, checked: 0, page: super::page_size() };
         if size == 0 {
             // Mapped once it grows, if the mapping can be protected.
             return Ok(super::sigbus::available().then_some(m));
@@ -126,34 +127,55 @@ impl FileMap {
         self.map.as_ref().map_or_else(Faults::none, |g| g.guard.faults())
     }
 
-    /// Forget what was checked: the file may have changed since (a new
-    /// call into the library).
-    pub fn forget_checks(&mut self) {
+    /// Check again, from read position `pos`, as far as one read proves
+    /// cheaply: to the end of `pos`'s page (the probe reads the next page's
+    /// first byte, which the reader just before had read or prefetched).
+    /// What was checked further is forgotten; [`FileMap::check`] checks it
+    /// again when it is needed. For a new call into the library, which may
+    /// come after the file changed.
+    #[inline]
+    pub fn recheck(&mut self, pos: usize) {
+        let next = (pos | (self.page - 1)) + 1;
         self.checked = 0;
+        if next < self.limit && !self.faulted() {
+            self.probe(next);
+            if !self.faulted() {
+                self.checked = next + 1;
+            }
+        }
     }
 
     /// Establish that bytes `[0, end)` are in the file, as far as it now
     /// reaches: afterwards `checked()` is at least `end`, or the file's
     /// size if that is less. A file that grew is mapped again at its new
     /// size; one that shrank is read to its new end.
+    #[inline]
     pub fn check(&mut self, end: usize) -> io::Result<()> {
-        let faulted = self.faulted();
-        if !faulted && end <= self.checked {
+        if end <= self.checked && !self.faulted() {
             return Ok(());
         }
-        if !faulted && end <= self.limit {
+        self.check_further(end)
+    }
+
+    fn check_further(&mut self, end: usize) -> io::Result<()> {
+        if !self.faulted() && end <= self.limit {
             // One read of a page proves the file reaches into it; the page
             // of `end - 1` (or a later one) is wholly inside only if the
             // file goes past its start, so probe a page boundary at or
             // after `end - 1`, and some way beyond to cover later reads.
-            let page = super::page_size();
-            let need = (end - 1).next_multiple_of(page);
+            let page = self.page;
+            let need = (end + page - 2) & !(page - 1);
             let last = (self.limit - 1) & !(page - 1);
             if need <= last {
                 let at = (need + PROBE_AHEAD).min(last);
                 self.probe(at);
                 if !self.faulted() {
                     self.checked = at + 1;
+                    // The lines the next probes will read, whether the
+                    // reader goes on (a window on) or comes back in a new
+                    // call (a page on): their loads then find them cached.
+                    self.prefetch_line(at + PROBE_AHEAD);
+                    self.prefetch_line(at + page);
                     return Ok(());
                 }
             }
@@ -197,6 +219,16 @@ impl FileMap {
         }
     }
 
+    /// [`FileMap::prefetch`] of the one line holding byte `at`.
+    #[inline]
+    pub fn prefetch_line(&self, at: usize) {
+        if let Some(g) = &self.map {
+            if at < g.map.len() {
+                prefetch_line(g.map.base().wrapping_add(at));
+            }
+        }
+    }
+
     /// Map the pages of bytes `[from, to)` (clipped) now, in one call
     /// (`MADV_POPULATE_READ`), instead of one page fault per fault-around
     /// window as the reader reaches them. Advisory: errors (kernels before
@@ -204,8 +236,7 @@ impl FileMap {
     /// faults.
     pub fn populate(&self, from: usize, to: usize) {
         let Some(g) = &self.map else { return };
-        let page = super::page_size();
-        let from = from & !(page - 1);
+        let from = from & !(self.page - 1);
         let to = to.min(self.limit);
         if from >= to {
             return;
@@ -281,7 +312,10 @@ mod tests {
         // Past it: the file system was asked.
         m.check(page * 40 + 50).unwrap();
         assert_eq!(m.checked(), page * 40 + 100);
-        m.forget_checks();
+        // A new call: checked again to the end of the reader's page.
+        m.recheck(page * 3 + 10);
+        assert_eq!(m.checked(), page * 4 + 1);
+        m.recheck(page * 40 + 10);
         assert_eq!(m.checked(), 0);
         std::fs::remove_file(&p).unwrap();
     }
@@ -306,13 +340,14 @@ mod tests {
         assert_eq!((m.checked(), m.len()), (page * 2 + 10, page * 8));
         assert_eq!(m.bytes()[page * 2 + 9], 9);
         // A probe finds a shrunken file before any byte is used.
-        m.forget_checks();
         w.set_len(page as u64).unwrap();
+        m.recheck(0);
+        assert_eq!(m.checked(), 0);
         m.check(page + 5).unwrap();
         assert_eq!(m.checked(), page);
         // Truncated to nothing (a rotated file), then written again.
         w.set_len(0).unwrap();
-        m.forget_checks();
+        m.recheck(0);
         m.check(1).unwrap();
         assert_eq!(m.checked(), 0);
         w.set_len((page * 3) as u64).unwrap();
