@@ -174,14 +174,16 @@ impl Offline {
     fn run_in_place(&mut self, cnt: i32, n: &mut i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> bool {
         let Format::Pcap(r) = &self.format else { return false };
         let Some(bytes) = self.src.unread() else { return false };
-        let base = self.src.position();
-        let hl = r.header_len();
-        let faults = self.src.faults();
+        // What the loop reads, in locals (the callback is opaque: fields
+        // would be loaded again after every call).
+        let (base, hl, faults) = (self.src.position(), r.header_len(), self.src.faults());
+        let (breaker, filter) = (&*self.breaker, self.filter.as_ref());
+        let mut way = self.prefetch.way();
         // Where the prefetching or its tuner have work to do next.
         let mut due = base;
-        let mut off = 0;
+        let (mut off, mut records, mut delivered) = (0, 0, *n);
         let counted = loop {
-            if self.breaker.pending() {
+            if breaker.pending() {
                 break false;
             }
             let Some(len) = r.record_at(&bytes[off..], &mut self.hdr) else { break false };
@@ -192,9 +194,9 @@ impl Offline {
             }
             let data = &bytes[off + hl..off + len];
             off += len;
-            self.records += 1;
+            records += 1;
             let pos = base + off;
-            if self.prefetch.way() == Way::Headers {
+            if way == Way::Headers {
                 // The next header, and where the fourth one on is if the
                 // records keep this one's length.
                 self.src.prefetch_line(pos);
@@ -202,22 +204,25 @@ impl Offline {
             }
             if pos >= due {
                 if pos >= self.prefetch.until() {
-                    self.prefetch.next(pos, self.records, crate::sys::thread_cpu_time());
+                    self.prefetch.next(pos, self.records + records, crate::sys::thread_cpu_time());
+                    way = self.prefetch.way();
                 }
-                due = match self.prefetch.way() {
+                due = match way {
                     Way::Lines => self.src.prefetch_for(pos),
                     Way::Headers => self.src.populate_for(pos),
                 }
                 .min(self.prefetch.until());
             }
-            if self.filter.as_ref().is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
+            if filter.is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
                 cb(&self.hdr, data);
-                *n += 1;
-                if *n >= cnt {
+                delivered += 1;
+                if delivered >= cnt {
                     break true;
                 }
             }
         };
+        *n = delivered;
+        self.records += records;
         self.src.consume(off);
         counted
     }
