@@ -47,15 +47,20 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libringcap.so* $(DESTDIR)$(LIBDIR)/libringcap.a $(DESTDIR)$(LIBDIR)/libpcap.so.0.8
 	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/ringcap.pc $(DESTDIR)$(INCDIR)/ringcap.h $(DESTDIR)$(INCDIR)/pcap.h
 
-# The README's commands, and the benchmarks.
+# The README's test command, and the benchmarks.
 test:
 	scripts/test.sh
 
-demo:
-	scripts/demo.sh
-
 bench:
 	bench/run.sh
+
+# The demo program, linked against target/lib through pkg-config (scripts/demo.sh
+# runs it in a private network namespace; tests/demo.rs builds it this way too).
+demo: lib
+	@mkdir -p target/demo
+	$(CC) -O2 -Wall -o target/demo/demo examples/demo.c \
+	    $$(PKG_CONFIG_PATH="$(CURDIR)/$(OUT)/pkgconfig" pkg-config --cflags --libs ringcap) \
+	    -Wl,-rpath,"$(CURDIR)/$(OUT)" -pthread
 
 # Regenerate include/ringcap.h from the sources (cbindgen).
 header:

@@ -2,11 +2,13 @@
  * libpcap cannot write pcapng), through pcap_loop with pcap_dump as the
  * callback, exercising the dumper calls a pcapng dumper supports.
  *
- *   savefile_ng IN OUT PREC
+ *   savefile_ng IN OUT PREC        (OUT "-": the standard output; the closing
+ *                                  positions then go to the standard error)
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 extern pcap_dumper_t *ringcap_dump_open_ng(pcap_t *, const char *);
 
@@ -47,7 +49,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flush/ftell: %lld %lld %ld\n", before, after, pcap_dump_ftell(d));
 		return 1;
 	}
-	printf("%lld %lld\n", before, after);
+	fprintf(strcmp(argv[2], "-") == 0 ? stderr : stdout, "%lld %lld\n", before, after);
 	pcap_dump_close(d);
 	pcap_close(p);
 	return 0;

@@ -7,6 +7,10 @@
  *   savefile_rw copy IN OUT PREC     pcap_loop(pcap_dump) into pcap_dump_open(OUT)
  *   savefile_rw fcopy IN OUT PREC    the same through pcap_dump_fopen, with flushes
  *   savefile_rw append IN OUT PREC   the same through pcap_dump_open_append
+ *   savefile_rw flush IN OUT PREC    the same with pcap_dump_flush after every packet,
+ *                                    printing ftell and the file's size (stat) each time
+ *                                    (copy, append, flush: OUT "-" is the standard output;
+ *                                    the text then goes to the standard error)
  *   savefile_rw dead OUT DLT SNAPLEN PREC   pcap_open_dead + synthetic packets
  *                                    (OUT "-": the standard output, nothing else printed)
  *   savefile_rw breakloop FILE       pcap_breakloop from a callback
@@ -19,10 +23,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* Where the text goes (the standard error when a savefile is written to the
+ * standard output). */
+static FILE *text;
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
 
 static void print_facts(pcap_t *p)
 {
-	printf("datalink=%d ext=%d snapshot=%d swapped=%d version=%d.%d precision=%d\n",
+	fprintf(text, "datalink=%d ext=%d snapshot=%d swapped=%d version=%d.%d precision=%d\n",
 	    pcap_datalink(p), pcap_datalink_ext(p), pcap_snapshot(p), pcap_is_swapped(p),
 	    pcap_major_version(p), pcap_minor_version(p), pcap_get_tstamp_precision(p));
 }
@@ -46,10 +61,10 @@ static void cb_print(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
 
 static void end(pcap_t *p, const char *what, int rc)
 {
-	printf("%s rc=%d", what, rc);
+	fprintf(text, "%s rc=%d", what, rc);
 	if (rc == -1)
-		printf(" err=%s", pcap_geterr(p));
-	printf("\n");
+		fprintf(text, " err=%s", pcap_geterr(p));
+	fprintf(text, "\n");
 }
 
 /* use_fopen: 0, or 1 + how many bytes to fread before handing the stream
@@ -63,20 +78,20 @@ static pcap_t *open_or_say(const char *file, unsigned prec, int use_fopen)
 		FILE *f = fopen(file, "rb");
 		char skip[64];
 		if (f == NULL) {
-			printf("fopen failed\n");
+			fprintf(text, "fopen failed\n");
 			return NULL;
 		}
 		if (use_fopen > 1 && fread(skip, 1, (size_t)(use_fopen - 1), f) != (size_t)(use_fopen - 1))
-			printf("short skip\n");
+			fprintf(text, "short skip\n");
 		p = pcap_fopen_offline_with_tstamp_precision(f, prec, errbuf);
 		if (p == NULL)
 			fclose(f);
 		else if (pcap_file(p) != f)
-			printf("pcap_file is not the caller's stream\n");
+			fprintf(text, "pcap_file is not the caller's stream\n");
 	} else
 		p = pcap_open_offline_with_tstamp_precision(file, prec, errbuf);
 	if (p == NULL)
-		printf("open error: %s\n", errbuf);
+		fprintf(text, "open error: %s\n", errbuf);
 	else
 		print_facts(p);
 	return p;
@@ -117,35 +132,64 @@ static int cmd_read(const char *file, unsigned prec, const char *how)
 	return 0;
 }
 
+struct flushing {
+	pcap_dumper_t *d;
+	const char *out;
+};
+
+/* pcap_dump, then pcap_dump_flush: everything written so far must be in the
+ * file (its size is the stream's position). */
+static void dump_and_flush(u_char *user, const struct pcap_pkthdr *h, const u_char *sp)
+{
+	struct flushing *f = (struct flushing *)user;
+	long pos;
+	int rc;
+
+	pcap_dump((u_char *)f->d, h, sp);
+	rc = pcap_dump_flush(f->d);
+	pos = pcap_dump_ftell(f->d);
+	fprintf(text, "flush %d ftell %ld size %lld\n", rc, pos, file_size(f->out));
+}
+
 static int cmd_copy(const char *in, const char *out, unsigned prec, const char *how)
 {
-	pcap_t *p = open_or_say(in, prec, 0);
+	pcap_t *p;
 	pcap_dumper_t *d;
 	int rc;
 
+	if (strcmp(out, "-") == 0)
+		text = stderr;
+	p = open_or_say(in, prec, 0);
 	if (p == NULL)
 		return 0;
 	if (strcmp(how, "fcopy") == 0) {
 		FILE *f = fopen(out, "wb");
 		d = pcap_dump_fopen(p, f);
 		if (d != NULL && pcap_dump_file(d) != f)
-			printf("pcap_dump_file is not the stream\n");
+			fprintf(text, "pcap_dump_file is not the stream\n");
 	} else if (strcmp(how, "append") == 0)
 		d = pcap_dump_open_append(p, out);
 	else
 		d = pcap_dump_open(p, out);
 	if (d == NULL) {
-		printf("dump open error: %s\n", pcap_geterr(p));
+		fprintf(text, "dump open error: %s\n", pcap_geterr(p));
 		pcap_close(p);
 		return 0;
 	}
-	printf("ftell at start %ld %lld\n", pcap_dump_ftell(d), (long long)pcap_dump_ftell64(d));
+	fprintf(text, "ftell at start %ld %lld\n", pcap_dump_ftell(d), (long long)pcap_dump_ftell64(d));
+	if (strcmp(how, "flush") == 0) {
+		struct flushing f = { d, out };
+		end(p, "loop", pcap_loop(p, -1, dump_and_flush, (u_char *)&f));
+		pcap_dump_close(d);
+		pcap_close(p);
+		return 0;
+	}
 	rc = pcap_loop(p, 2, pcap_dump, (u_char *)d);
 	end(p, "loop 2", rc);
-	printf("ftell %ld flush %d\n", pcap_dump_ftell(d), pcap_dump_flush(d));
+	fprintf(text, "ftell %ld flush %d\n", pcap_dump_ftell(d), pcap_dump_flush(d));
 	rc = pcap_loop(p, -1, pcap_dump, (u_char *)d);
 	end(p, "loop rest", rc);
-	printf("ftell %lld flush %d\n", (long long)pcap_dump_ftell64(d), pcap_dump_flush(d));
+	fprintf(text, "ftell %lld flush %d\n", (long long)pcap_dump_ftell64(d), pcap_dump_flush(d));
 	pcap_dump_close(d);
 	pcap_close(p);
 	return 0;
@@ -291,10 +335,11 @@ static int cmd_file(const char *file, long seek)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	text = stdout;
 	if (argc >= 5 && strcmp(argv[1], "read") == 0)
 		return cmd_read(argv[2], (unsigned)atoi(argv[3]), argv[4]);
 	if (argc >= 5 && (strcmp(argv[1], "copy") == 0 || strcmp(argv[1], "fcopy") == 0 ||
-	    strcmp(argv[1], "append") == 0))
+	    strcmp(argv[1], "append") == 0 || strcmp(argv[1], "flush") == 0))
 		return cmd_copy(argv[2], argv[3], (unsigned)atoi(argv[4]), argv[1]);
 	if (argc >= 6 && strcmp(argv[1], "dead") == 0)
 		return cmd_dead(argv[2], atoi(argv[3]), atoi(argv[4]), (unsigned)atoi(argv[5]));

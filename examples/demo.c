@@ -1,8 +1,9 @@
 /* ringcap demo: blast frames across a veth pair and capture them through the
  * libpcap API on ringcap, with a live status line and a summary; then save
- * the first packets to a pcap file and read it back.
+ * the first packets to a pcap file and read it back, checking every byte
+ * captured and read back against what was sent.
  *
- * usage: demo <capture dev> <send dev> [seconds] [frame size]
+ * usage: demo <capture dev> <send dev> [seconds] [frame size] [savefile]
  * scripts/demo.sh creates the private namespace and the veth pair and runs
  * this program inside it; it never touches another interface.
  */
@@ -24,6 +25,7 @@
 
 #define SAVE_PACKETS 10000
 #define SAVEFILE "/tmp/ringcap-demo.pcap"
+#define SNAPLEN 128
 
 struct sender {
 	const char *dev;
@@ -40,8 +42,38 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* The traffic: numbered frames with a local-experimental EtherType, sent
- * from the peer interface with a plain packet socket for a bounded time. */
+/* Frame `seq`: broadcast from 02:00:00:00:00:00 with a local-experimental
+ * EtherType, the number (big-endian), then a fixed pattern. */
+static void make_frame(unsigned char *f, size_t size, uint32_t seq)
+{
+	memset(f, 0xff, 6);
+	memset(f + 6, 0, 6);
+	f[6] = 0x02;
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	seq = htonl(seq);
+	memcpy(f + 14, &seq, 4);
+	for (size_t i = 18; i < size; i++)
+		f[i] = (unsigned char)(i * 7 + 3);
+}
+
+/* Whether a captured (or saved) packet is frame `*seq` as sent: its length,
+ * captured length (cut to the snapshot length) and every captured byte. */
+static int as_sent(const struct pcap_pkthdr *h, const u_char *d, int size, uint32_t *seq)
+{
+	unsigned char f[2048];
+	uint32_t n;
+
+	if (h->len != (unsigned)size || h->caplen != (unsigned)(size < SNAPLEN ? size : SNAPLEN))
+		return 0;
+	memcpy(&n, d + 14, 4);
+	*seq = ntohl(n);
+	make_frame(f, (size_t)size, *seq);
+	return memcmp(d, f, h->caplen) == 0;
+}
+
+/* The traffic: numbered frames, sent from the peer interface with a plain
+ * packet socket for a bounded time. */
 static void *send_frames(void *arg)
 {
 	struct sender *s = arg;
@@ -53,11 +85,7 @@ static void *send_frames(void *arg)
 		return NULL;
 	}
 	unsigned char f[2048];
-	memset(f, 0, sizeof f);
-	memset(f, 0xff, 6);
-	f[6] = 0x02;
-	f[12] = 0x88;
-	f[13] = 0xb5;
+	make_frame(f, (size_t)s->size, 0);
 	double end = now() + s->seconds;
 	unsigned long n = 0;
 	while (now() < end) {
@@ -76,22 +104,23 @@ static void *send_frames(void *arg)
 }
 
 struct counts {
+	int size;
 	unsigned long packets, bytes;
 	pcap_dumper_t *dumper;
 	unsigned long saved;
 	uint32_t next_seq;
-	unsigned long out_of_order;
+	unsigned long out_of_order, not_as_sent;
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
 {
 	struct counts *c = (struct counts *)user;
+	uint32_t seq;
 	c->packets++;
 	c->bytes += h->len;
-	if (h->caplen >= 18) {
-		uint32_t seq;
-		memcpy(&seq, d + 14, 4);
-		seq = ntohl(seq);
+	if (!as_sent(h, d, c->size, &seq))
+		c->not_as_sent++;
+	else {
 		if (seq < c->next_seq)
 			c->out_of_order++;
 		c->next_seq = seq + 1;
@@ -134,13 +163,14 @@ static unsigned long if_drops(const char *dev, int rx)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s <capture dev> <send dev> [seconds] [frame size]\n", argv[0]);
+		fprintf(stderr, "usage: %s <capture dev> <send dev> [seconds] [frame size] [savefile]\n", argv[0]);
 		return 2;
 	}
 	const char *cap_dev = argv[1];
 	struct sender s = { .dev = argv[2], .seconds = argc > 3 ? atof(argv[3]) : 5.0, .size = argc > 4 ? atoi(argv[4]) : 64 };
 	if (s.size < 60 || s.size > 1514)
 		s.size = 64;
+	const char *savefile = argc > 5 ? argv[5] : SAVEFILE;
 
 	char eb[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_create(cap_dev, eb);
@@ -148,7 +178,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pcap_create: %s\n", eb);
 		return 1;
 	}
-	pcap_set_snaplen(p, 128);
+	pcap_set_snaplen(p, SNAPLEN);
 	pcap_set_timeout(p, 100);
 	int st = pcap_activate(p);
 	if (st < 0) {
@@ -159,8 +189,8 @@ int main(int argc, char **argv)
 	printf("capturing on %s (%s), sending %d-byte frames from %s for %.1f s\n", cap_dev,
 	    pcap_datalink_val_to_description(pcap_datalink(p)), s.size, s.dev, s.seconds);
 
-	struct counts c = { 0 };
-	c.dumper = pcap_dump_open(p, SAVEFILE);
+	struct counts c = { .size = s.size };
+	c.dumper = pcap_dump_open(p, savefile);
 	if (!c.dumper) {
 		fprintf(stderr, "pcap_dump_open: %s\n", pcap_geterr(p));
 		return 1;
@@ -207,7 +237,8 @@ int main(int argc, char **argv)
 	unsigned long lost = if_drops(cap_dev, 1) + if_drops(s.dev, 0);
 	printf("\n\nsummary\n");
 	printf("  sent            %lu frames (%.3f Mpps)\n", sent, sent / s.seconds / 1e6);
-	printf("  captured        %lu frames, %lu out of order\n", c.packets, c.out_of_order);
+	printf("  captured        %lu frames, %lu out of order, %lu not as sent\n", c.packets, c.out_of_order,
+	    c.not_as_sent);
 	printf("  kernel counted  %u received, %u dropped from the ring\n", ps.ps_recv, ps.ps_drop);
 	printf("  interfaces      %lu dropped before any socket saw them\n", lost);
 	printf("  accounted       captured + ring drops + interface drops = %lu of %lu sent%s\n",
@@ -215,7 +246,7 @@ int main(int argc, char **argv)
 	printf("  elapsed         %.2f s\n", el);
 
 	/* Read the saved packets back. */
-	pcap_t *f = pcap_open_offline(SAVEFILE, eb);
+	pcap_t *f = pcap_open_offline(savefile, eb);
 	if (!f) {
 		fprintf(stderr, "pcap_open_offline: %s\n", eb);
 		return 1;
@@ -225,19 +256,17 @@ int main(int argc, char **argv)
 	unsigned long back = 0, ok = 0;
 	uint32_t prev = 0;
 	while (pcap_next_ex(f, &h, &d) == 1) {
-		uint32_t seq;
-		memcpy(&seq, d + 14, 4);
-		seq = ntohl(seq);
-		if (h->caplen == (unsigned)s.size && (back == 0 || seq > prev))
+		uint32_t seq = 0;
+		if (as_sent(h, d, s.size, &seq) && (back == 0 || seq > prev))
 			ok++;
 		prev = seq;
 		back++;
 	}
 	pcap_close(f);
-	printf("  savefile        %s: wrote %lu, read back %lu (%lu intact, in order)\n", SAVEFILE, c.saved, back, ok);
+	printf("  savefile        %s: wrote %lu, read back %lu (%lu as sent, in order)\n", savefile, c.saved, back, ok);
 	pcap_close(p);
 	int good = c.packets > 0 && c.packets + ps.ps_drop + lost == sent && back == c.saved && ok == back &&
-	    c.out_of_order == 0;
+	    c.out_of_order == 0 && c.not_as_sent == 0;
 	printf("\n%s\n", good ? "demo OK" : "demo FAILED");
 	return good ? 0 : 1;
 }

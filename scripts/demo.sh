@@ -8,11 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 setup_deps
-make -s lib
-mkdir -p target/demo
-cc -O2 -Wall -o target/demo/demo examples/demo.c \
-    $(PKG_CONFIG_PATH="$PWD/target/lib/pkgconfig" pkg-config --cflags --libs ringcap) \
-    -Wl,-rpath,"$PWD/target/lib" -pthread
+make -s demo
 inner='
 set -e
 ip link add rdemo0 type veth peer name rdemo1

@@ -109,19 +109,24 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// Run a writing command with both libraries, into two output files; the
-/// files and the printed lines must be identical.
-fn same_output_file(cmd: &str, input: &str, prec: &str, tag: &str, runs: usize) -> Vec<u8> {
+/// files and the printed lines must be identical. Returns the file and the
+/// text of the last run.
+fn same_output_file(cmd: &str, input: &str, prec: &str, tag: &str, runs: usize) -> (Vec<u8>, String) {
     let (a, b) = (scratch(&format!("{tag}.system")), scratch(&format!("{tag}.ringcap")));
     let _ = std::fs::remove_file(&a);
     let _ = std::fs::remove_file(&b);
+    let mut last = String::new();
     for _ in 0..runs {
         let sys = run(Against::System, &[cmd, input, a.to_str().unwrap(), prec], None);
         let rc = run(Against::Ringcap, &[cmd, input, b.to_str().unwrap(), prec], None);
-        assert_eq!(text(&sys), text(&rc), "{cmd} {input} {prec}");
+        // The file names differ: compare what is printed about them.
+        let t = |o: &Output, f: &Path| text(o).replace(f.to_str().unwrap(), "OUT");
+        assert_eq!(t(&sys, &a), t(&rc, &b), "{cmd} {input} {prec}");
+        last = text(&rc);
     }
     let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert!(x == y, "{cmd} {input} {prec}: files differ ({} vs {} bytes)", x.len(), y.len());
-    y
+    (y, last)
 }
 
 #[test]
@@ -129,7 +134,7 @@ fn writing_matches_libpcap_byte_for_byte() {
     for name in savefile_corpus::names(true) {
         let p = corpus_path(&name);
         for prec in ["0", "1"] {
-            let out = same_output_file("copy", &p, prec, &format!("copy-{name}-{prec}"), 1);
+            let (out, _) = same_output_file("copy", &p, prec, &format!("copy-{name}-{prec}"), 1);
             // Round trip: the copy reads back as the original does.
             let copy = scratch(&format!("copy-{name}-{prec}.ringcap"));
             let packets = |f: &str| -> Vec<String> {
@@ -142,6 +147,47 @@ fn writing_matches_libpcap_byte_for_byte() {
         same_output_file("fcopy", &p, "1", &format!("fcopy-{name}"), 1);
         // Twice: the second run appends to the first's file.
         same_output_file("append", &p, "0", &format!("append-{name}"), 2);
+    }
+}
+
+#[test]
+fn flushing_after_every_packet_matches_libpcap() {
+    // pcap_dump_flush after each pcap_dump: the file then holds everything
+    // written (its size is the stream's position), on both libraries.
+    for name in ["pcap-1-le-us.pcap", "pcap-276-be-ns.pcap", "ng-multi-be.pcapng"] {
+        let p = corpus_path(name);
+        let (file, out) = same_output_file("flush", &p, "1", &format!("flush-{name}"), 1);
+        let packets = text(&run(Against::Ringcap, &["read", &p, "1", "next_ex"], None)).matches("pkt ").count();
+        let mut last = 24;
+        let mut flushes = 0;
+        for l in out.lines().filter(|l| l.starts_with("flush ")) {
+            let f: Vec<&str> = l.split(' ').collect();
+            assert_eq!((f[1], f[2], f[4]), ("0", "ftell", "size"), "{name}: {l}");
+            let (pos, size): (i64, i64) = (f[3].parse().unwrap(), f[5].parse().unwrap());
+            assert_eq!(pos, size, "{name}: a flushed file is shorter than the stream's position: {l}");
+            assert!(pos > last, "{name}: {l} after {last}");
+            last = pos;
+            flushes += 1;
+        }
+        assert_eq!(flushes, packets, "{name}: {out}");
+        assert_eq!(file.len() as i64, last, "{name}");
+    }
+}
+
+#[test]
+fn appending_to_standard_output_matches_libpcap() {
+    // pcap_dump_open_append("-") writes a new file to the standard output,
+    // as pcap_dump_open("-") does.
+    let input = corpus_path("pcap-1-be-ns.pcap");
+    for prec in ["0", "1"] {
+        let args = ["append", input.as_str(), "-", prec];
+        let (sys, rc) = (run(Against::System, &args, None), run(Against::Ringcap, &args, None));
+        assert!(sys.status.success() && rc.status.success(), "{}", String::from_utf8_lossy(&rc.stderr));
+        assert_eq!(String::from_utf8_lossy(&sys.stderr), String::from_utf8_lossy(&rc.stderr), "{prec}");
+        assert!(String::from_utf8_lossy(&rc.stderr).contains("loop rest rc=0"), "{prec}");
+        assert!(sys.stdout == rc.stdout, "append to \"-\" output differs ({prec})");
+        let (copy, _) = same_output_file("copy", &input, prec, &format!("stdout-append-{prec}"), 1);
+        assert!(rc.stdout == copy, "append to \"-\" is not what pcap_dump_open writes ({prec})");
     }
 }
 
@@ -249,6 +295,121 @@ fn pcapng_output_reads_back_on_both_libraries() {
             assert_eq!(copy, packets(&corpus_path(name), Against::System), "{name} {prec}: libpcap reads the copy differently");
             same(&["read", out.to_str().unwrap(), prec, "loop"], None);
         }
+    }
+}
+
+#[test]
+fn pcapng_to_standard_output_is_the_file_output() {
+    // ringcap_dump_open_ng("-"): the bytes a file gets, on the standard
+    // output; the system libpcap reads them from a pipe as from the file.
+    let ng = build_c("savefile_ng", Against::Ringcap, &[]);
+    for name in ["pcap-1-le-us.pcap", "ng-multi-be.pcapng"] {
+        for prec in ["0", "1"] {
+            let file = scratch(&format!("ng-stdout-{name}-{prec}.pcapng"));
+            let _ = std::fs::remove_file(&file);
+            let o = common::run(&ng, &[&corpus_path(name), file.to_str().unwrap(), prec], Against::Ringcap);
+            assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+            let o = common::run(&ng, &[&corpus_path(name), "-", prec], Against::Ringcap);
+            assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+            let bytes = std::fs::read(&file).unwrap();
+            assert!(bytes.len() > 100 && o.stdout == bytes, "{name} {prec}: standard output differs from the file");
+            let piped = text(&run(Against::System, &["read", "-", prec, "stdin"], Some(&o.stdout)));
+            let read = text(&run(Against::System, &["read", file.to_str().unwrap(), prec, "next_ex"], None));
+            let pkts = |t: &str| t.lines().filter(|l| l.starts_with("pkt ")).map(String::from).collect::<Vec<_>>();
+            assert!(!pkts(&read).is_empty());
+            assert_eq!(pkts(&piped), pkts(&read), "{name} {prec}");
+        }
+    }
+}
+
+#[test]
+fn pcapng_output_gets_an_interface_per_link_type() {
+    // A live handle switched DLT_EN10MB -> DLT_DOCSIS -> DLT_EN10MB while
+    // ringcap_dump_open_ng writes: two interfaces, packets on the one of
+    // the link type they were captured with.
+    let exe = build_c("savefile_ng_live", Against::Ringcap, &[]);
+    let out = scratch("ng-live-linktypes.pcapng");
+    let _ = std::fs::remove_file(&out);
+    let o = out.clone();
+    let printed = common::netns::with_veth(move |v| {
+        let started = common::start_until_ready(&exe, &[&v.a, o.to_str().unwrap()], Against::Ringcap);
+        let tx = common::netns::Sender::new(v.b_index);
+        for i in 0..6u32 {
+            tx.send(&common::netns::frame(v.a_mac, v.b_mac, i, 60 + i as usize));
+        }
+        started.finish().0
+    });
+    let Some(printed) = printed else { return };
+    assert_eq!(
+        printed,
+        "set_datalink 1 rc=0 loop rc=0\nset_datalink 143 rc=0 loop rc=0\nset_datalink 1 rc=0 loop rc=0\nflush 0\n"
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    let word = |b: &[u8], o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    let (mut at, mut idbs, mut epbs) = (0, Vec::new(), Vec::new());
+    while at < bytes.len() {
+        let (kind, total) = (word(&bytes, at), word(&bytes, at + 4) as usize);
+        let body = &bytes[at + 8..at + total - 4];
+        match kind {
+            1 => idbs.push(u16::from_ne_bytes([body[0], body[1]])),
+            6 => {
+                let caplen = word(body, 12) as usize;
+                epbs.push((word(body, 0), common::netns::frame_seq(&body[20..20 + caplen]), caplen));
+            }
+            _ => {}
+        }
+        at += total;
+    }
+    assert_eq!(idbs, [1, 143]);
+    let want: Vec<_> = [0, 0, 1, 1, 0, 0].iter().enumerate().map(|(i, &f)| (f, Some(i as u32), 60 + i)).collect();
+    assert_eq!(epbs, want);
+    // libpcap 1.10 reads such a file up to the second link type's interface
+    // and refuses it there; ringcap's reader and tcpdump on either do the same.
+    let f = out.to_str().unwrap();
+    let read = same(&["read", f, "1", "next_ex"], None);
+    assert_eq!(read.matches("pkt ").count(), 2, "{read}");
+    assert!(read.contains("err=an interface has a type 143 different from the type of the first interface"), "{read}");
+    let tcpdump = |against| {
+        let mut c = Command::new("tcpdump");
+        c.args(["-Z", "root", "-n", "-tt", "-r", f]);
+        if against == Against::Ringcap {
+            c.env("LD_LIBRARY_PATH", lib_dir());
+        }
+        c.output().unwrap()
+    };
+    let (s, r) = (tcpdump(Against::System), tcpdump(Against::Ringcap));
+    assert_eq!(String::from_utf8_lossy(&s.stderr), String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("different from the type of the first interface"));
+    let listing = String::from_utf8_lossy(&r.stdout);
+    assert!(s.stdout == r.stdout && listing.lines().filter(|l| !l.starts_with('\t')).count() == 2, "{listing}");
+    assert_eq!((s.status.code(), r.status.code()), (Some(1), Some(1)));
+}
+
+#[test]
+fn mapped_files_are_read_in_place_through_the_c_api() {
+    // pcap_next_ex and pcap_loop hand out pointers into the file's own
+    // mapping on ringcap (libpcap copies into its buffer); pcap and pcapng.
+    // Swapped pseudo-headers are rewritten in a copy.
+    let exe = |a| build_c("savefile_map", a, &[]);
+    let (rc, sys) = (exe(Against::Ringcap), exe(Against::System));
+    for (name, mapped) in [
+        ("pcap-1-le-us.pcap", true),
+        ("pcap-1-be-ns.pcap", true),
+        ("ng-multi-le.pcapng", true),
+        ("ng-multi-be.pcapng", true),
+        ("pcap-sll-can-be.pcap", false),
+    ] {
+        let p = corpus_path(name);
+        let lines = |o: Output| {
+            assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+            let t = text(&o);
+            assert!(t.ends_with("loop rc=0\n"), "{name}: {t}");
+            t.lines().filter(|l| l.contains("bytes: ")).map(|l| l.rsplit(' ').next().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let (r, s) = (lines(common::run(&rc, &[&p], Against::Ringcap)), lines(common::run(&sys, &[&p], Against::System)));
+        let n = if name.contains("sll-can") { 1 } else { 6 };
+        assert_eq!(r, vec![if mapped { "file" } else { "elsewhere" }; n], "{name} on ringcap");
+        assert_eq!(s, vec!["elsewhere"; n], "{name} on libpcap");
     }
 }
 

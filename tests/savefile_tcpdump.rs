@@ -62,6 +62,28 @@ fn tcpdump_reads_like_on_libpcap() {
 }
 
 #[test]
+fn tcpdump_copies_malformed_files_like_on_libpcap() {
+    // `-r BAD -w OUT`: the same complaint and exit status, and the same
+    // packets (those before the damage) written out.
+    for name in savefile_corpus::names(false) {
+        let outs = [scratch(&format!("{name}.sys.pcap")), scratch(&format!("{name}.rc.pcap"))];
+        let mut runs = Vec::new();
+        for (out, against) in outs.iter().zip([Against::System, Against::Ringcap]) {
+            let _ = std::fs::remove_file(out);
+            runs.push(tcpdump(against, &["-r", &corpus(&name), "-w", out.to_str().unwrap()], None));
+        }
+        let (s, r) = (&runs[0], &runs[1]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!err.contains("symbol lookup error"), "tcpdump cannot run on ringcap: {err}");
+        assert_eq!(String::from_utf8_lossy(&s.stderr), err, "stderr of tcpdump -r {name} -w");
+        assert_eq!(s.status.code(), r.status.code(), "exit status of tcpdump -r {name} -w");
+        assert!(!r.status.success(), "{name}: tcpdump accepted it: {err}");
+        let written = |p: &Path| std::fs::read(p).ok();
+        assert!(written(&outs[0]) == written(&outs[1]), "{name}: the files tcpdump wrote differ");
+    }
+}
+
+#[test]
 fn tcpdump_reads_standard_input() {
     for name in ["pcap-1-be-ns.pcap", "ng-multi-le.pcapng", "bad-record-data-short"] {
         let f = savefile_corpus::path(name);
@@ -140,14 +162,69 @@ fn tcpdump_reads_ringcaps_pcapng_output() {
     }
 }
 
+/// Feed `tcpdump [-U] -r - -w OUT` a pcap file through a pipe, one record at
+/// a time, and after each record wait (up to `wait`) for OUT to hold the
+/// header and every record so far. Returns, per record, whether it did;
+/// then closes the pipe and checks the run and the final file.
+fn written_as_they_arrive(against: Against, per_packet: bool, wait: std::time::Duration) -> Vec<bool> {
+    use std::io::Write;
+    let out = scratch(&format!("flush-{}-{per_packet}.pcap", against.tag()));
+    let _ = std::fs::remove_file(&out);
+    let mut r = savefile_corpus::Lcg::new(5);
+    let mut f = savefile_corpus::Pcap::new(false, 0xa1b2_c3d4, (2, 4), 65535, 1);
+    let mut ends = Vec::new();
+    for i in 0..5u32 {
+        let p = savefile_corpus::ethernet(&mut r, 40 + i as usize * 100);
+        f.rec(1_600_000_000 + i, i, p.len() as u32, p.len() as u32, &p);
+        ends.push(f.out.len());
+    }
+    let mut cmd = Command::new("tcpdump");
+    cmd.args(["-Z", "root"]);
+    if per_packet {
+        cmd.arg("-U");
+    }
+    cmd.args(["-r", "-", "-w", out.to_str().unwrap()]);
+    if against == Against::Ringcap {
+        cmd.env("LD_LIBRARY_PATH", lib_dir());
+    }
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let size = || std::fs::metadata(&out).map_or(0, |m| m.len() as usize);
+    let mut seen = Vec::new();
+    let mut from = 0;
+    for &end in &ends {
+        pipe.write_all(&f.out[from..end]).unwrap();
+        pipe.flush().unwrap();
+        from = end;
+        let t0 = std::time::Instant::now();
+        while size() < end && t0.elapsed() < wait {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        seen.push(size() == end);
+    }
+    drop(pipe);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{against:?}: {err}");
+    assert_eq!(err, "reading from file -, link-type EN10MB (Ethernet), snapshot length 65535\n", "{against:?}");
+    assert!(std::fs::read(&out).unwrap() == f.out, "{against:?}: the copy is not the input");
+    seen
+}
+
 #[test]
 fn tcpdump_flushes_per_packet_with_u() {
-    // -U: pcap_dump_flush after every packet; the bytes are libpcap's.
-    let (a, b) = (scratch("flush.sys"), scratch("flush.rc"));
-    let f = corpus("pcap-276-be-us.pcap");
-    tcpdump(Against::System, &["-U", "-r", &f, "-w", a.to_str().unwrap()], None);
-    tcpdump(Against::Ringcap, &["-U", "-r", &f, "-w", b.to_str().unwrap()], None);
-    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+    // -U: pcap_dump_flush after every packet, so each record is in the file
+    // while tcpdump still waits for the next one.
+    let wait = std::time::Duration::from_secs(10);
+    for against in [Against::System, Against::Ringcap] {
+        assert_eq!(written_as_they_arrive(against, true, wait), vec![true; 5], "{against:?}");
+    }
+    // Without -U the records stay in the stdio buffer (the check above can
+    // tell the difference).
+    let wait = std::time::Duration::from_millis(200);
+    for against in [Against::System, Against::Ringcap] {
+        assert_eq!(written_as_they_arrive(against, false, wait), vec![false; 5], "{against:?}");
+    }
 }
 
 #[test]

@@ -121,15 +121,31 @@ pub unsafe extern "C" fn pcap_dump_fopen(p: *mut pcap_t, fp: *mut libc::FILE) ->
 }
 
 /// `ringcap_dump_open_ng(p, path)`: create (truncate) a pcapng file (`"-"`:
-/// the standard output): a Section Header Block, one Interface Description
-/// Block for the handle's link type and snapshot length with nanosecond
-/// resolution, then one Enhanced Packet Block per `pcap_dump`. Use it with
-/// `pcap_dump`, `pcap_dump_flush`, `pcap_dump_ftell*`, `pcap_dump_file` and
-/// `pcap_dump_close`. NULL with `pcap_geterr(p)` set on failure.
+/// the standard output): a Section Header Block and an Interface
+/// Description Block for the handle's link type and snapshot length with
+/// nanosecond resolution, then one Enhanced Packet Block per `pcap_dump`.
+/// Each packet is recorded on the interface of the link type `p` has when
+/// it is dumped: after `pcap_set_datalink` on a live handle, the next
+/// `pcap_dump` adds an interface for the new type (one per link type). The
+/// dumper may outlive `p`; it then keeps `p`'s last link type.
+///
+/// pcapng allows interfaces of different types, but libpcap 1.10 (hence
+/// tcpdump) reads such a file only up to the second link type's interface,
+/// where it stops with "an interface has a type N different from the type
+/// of the first interface"; ringcap's reader follows libpcap there.
+///
+/// Use it with `pcap_dump`, `pcap_dump_flush`, `pcap_dump_ftell*`,
+/// `pcap_dump_file` and `pcap_dump_close`. NULL with `pcap_geterr(p)` set on
+/// failure.
 #[no_mangle]
 pub unsafe extern "C" fn ringcap_dump_open_ng(p: *mut pcap_t, path: *const c_char) -> *mut pcap_dumper_t {
-    // SAFETY: the caller passes a NUL-terminated name or NULL.
-    ffi!(std::ptr::null_mut(), { open(p, |t| Dumper::open_ng(t, unsafe { name(path) })) })
+    ffi!(std::ptr::null_mut(), {
+        // SAFETY: `p` is NULL or a handle pointer from this library.
+        let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return std::ptr::null_mut() };
+        let linktype = h.linktype_now();
+        // SAFETY: the caller passes a NUL-terminated name or NULL.
+        open(p, |t| Dumper::open_ng(t, unsafe { name(path) }, linktype))
+    })
 }
 
 /// `pcap_dump(user, h, sp)`: write one packet (`h->caplen` bytes at `sp`) to

@@ -18,6 +18,7 @@
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashSet;
 use std::ffi::c_char;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use once_cell::sync::Lazy;
@@ -96,6 +97,10 @@ pub struct pcap_t {
     busy: Cell<bool>,
     close_pending: Cell<bool>,
     info: Cell<Info>,
+    /// `info.linktype`, shared with the pcapng dumpers opened on this
+    /// handle (which write an interface per link type the handle has had;
+    /// they may outlive the handle).
+    linktype_now: Arc<AtomicI32>,
     breaker: Arc<Breaker>,
     live: once_cell::unsync::OnceCell<Arc<LiveShared>>,
     /// Storage for the header `pcap_next_ex` points to.
@@ -118,6 +123,7 @@ impl pcap_t {
             busy: Cell::new(false),
             close_pending: Cell::new(false),
             info: Cell::new(info),
+            linktype_now: Arc::new(AtomicI32::new(info.linktype)),
             breaker,
             live: once_cell::unsync::OnceCell::new(),
             next_hdr: UnsafeCell::new(PacketHeader::default()),
@@ -151,6 +157,12 @@ impl pcap_t {
 
     pub(crate) fn set_info(&self, info: Info) {
         self.info.set(info);
+        self.linktype_now.store(info.linktype, Ordering::Relaxed);
+    }
+
+    /// The handle's link type as it changes (`pcap_set_datalink`).
+    pub(crate) fn linktype_now(&self) -> Arc<AtomicI32> {
+        self.linktype_now.clone()
     }
 
     pub(crate) fn breaker(&self) -> &Arc<Breaker> {

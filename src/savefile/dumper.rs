@@ -8,6 +8,8 @@
 //! `pcap_dump_file` behave as with libpcap.
 
 use std::io;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 
 use super::ngwriter::{self, NgWriter};
 use super::pcap::FILE_HEADER_LEN;
@@ -37,7 +39,33 @@ pub struct Target {
 
 enum Format {
     Pcap,
-    Ng { writer: NgWriter, interface: u32 },
+    Ng(NgOut),
+}
+
+/// A pcapng output: the handle's link type as it changes, and the interface
+/// of the link type packets were last dumped with.
+struct NgOut {
+    writer: NgWriter,
+    linktype_now: Arc<AtomicI32>,
+    snaplen: u32,
+    /// (DLT, interface) of the last packet.
+    last: (i32, u32),
+}
+
+impl NgOut {
+    /// The interface for the handle's link type now, its IDB written the
+    /// first time; `None` if the link type cannot be written to pcapng or
+    /// the IDB could not be written.
+    fn interface<S: writer::Sink>(&mut self, s: &mut S) -> Option<u32> {
+        let dlt = self.linktype_now.load(Ordering::Relaxed);
+        if dlt == self.last.0 {
+            return Some(self.last.1);
+        }
+        let lt = u16::try_from(dlt::dlt_to_linktype(dlt)).ok()?;
+        let interface = self.writer.interface(s, lt, self.snaplen)?;
+        self.last = (dlt, interface);
+        Some(interface)
+    }
 }
 
 /// An output savefile.
@@ -157,9 +185,11 @@ impl Dumper {
     }
 
     /// `ringcap_dump_open_ng`: a pcapng file (`"-"` is the standard output)
-    /// with one interface for the handle's link type and nanosecond
-    /// timestamps.
-    pub fn open_ng(t: &Target, path: Option<&[u8]>) -> Result<Dumper> {
+    /// with nanosecond timestamps and an interface for the handle's link
+    /// type; `linktype_now` is that link type as the handle changes it
+    /// (`pcap_set_datalink`): each packet goes to the interface of the link
+    /// type it has when dumped, one interface per link type.
+    pub fn open_ng(t: &Target, path: Option<&[u8]>, linktype_now: Arc<AtomicI32>) -> Result<Dumper> {
         if !t.activated {
             return Err(Error::msg(format!(
                 "{}: not-yet-activated pcap_t passed to ringcap_dump_open_ng",
@@ -174,19 +204,27 @@ impl Dumper {
         let header = ngwriter::section_header(&format!("ringcap {}", crate::VERSION));
         let mut file = start(file, &name, &header)?;
         let mut writer = NgWriter::new(t.precision);
-        let interface = file.locked(|l| writer.interface(l, lt, t.snapshot as u32));
+        let snaplen = t.snapshot as u32;
+        let interface = file.locked(|l| writer.interface(l, lt, snaplen));
         let Some(interface) = interface else {
             return Err(Error::os(format!("Can't write to {name}"), &io::Error::last_os_error()));
         };
-        Ok(Dumper { file, format: Format::Ng { writer, interface } })
+        let out = NgOut { writer, linktype_now, snaplen, last: (t.linktype, interface) };
+        Ok(Dumper { file, format: Format::Ng(out) })
     }
 
-    /// `pcap_dump`: one record (`data` is the captured bytes).
+    /// `pcap_dump`: one record (`data` is the captured bytes). A pcapng
+    /// packet whose link type cannot be written (or whose interface block
+    /// could not be) is left out, as a failed write is.
     pub fn dump(&mut self, h: &PacketHeader, data: &[u8]) {
-        let format = &self.format;
+        let format = &mut self.format;
         self.file.locked(|l| match format {
             Format::Pcap => writer::write_record(l, h, data),
-            Format::Ng { writer, interface } => writer.write_packet(l, *interface, h, data),
+            Format::Ng(ng) => {
+                if let Some(interface) = ng.interface(l) {
+                    ng.writer.write_packet(l, interface, h, data);
+                }
+            }
         });
     }
 
@@ -221,6 +259,7 @@ impl Dumper {
 mod tests {
     use super::*;
     use crate::packet::{Next, PacketSource};
+    use crate::savefile::pcapng::{BT_EPB, BT_IDB};
     use crate::savefile::{Offline, Source};
 
     fn target(precision: Precision) -> Target {
@@ -295,13 +334,65 @@ mod tests {
     #[test]
     fn pcapng_round_trip() {
         let (p, b) = temp("ng");
-        let mut d = Dumper::open_ng(&target(Precision::Micro), Some(&b)).unwrap();
+        let lt = Arc::new(AtomicI32::new(dlt::DLT_EN10MB));
+        let mut d = Dumper::open_ng(&target(Precision::Micro), Some(&b), lt).unwrap();
         d.dump(&PacketHeader::new(7, 654_321, 5, 60), b"abcde");
         d.dump(&PacketHeader::new(8, 1, 4, 4), b"wxyz");
         d.close().unwrap();
         let got = read_all(&p, 1);
         assert_eq!(got[0], (PacketHeader::new(7, 654_321_000, 5, 60), b"abcde".to_vec()));
         assert_eq!(got[1], (PacketHeader::new(8, 1000, 4, 4), b"wxyz".to_vec()));
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    /// (block type, body) of every block of a host-order pcapng file.
+    fn blocks(f: &[u8]) -> Vec<(u32, Vec<u8>)> {
+        let mut v = Vec::new();
+        let mut at = 0;
+        while at < f.len() {
+            let word = |o: usize| u32::from_ne_bytes(f[o..o + 4].try_into().unwrap());
+            let total = word(at + 4) as usize;
+            v.push((word(at), f[at + 8..at + total - 4].to_vec()));
+            at += total;
+        }
+        v
+    }
+
+    #[test]
+    fn pcapng_one_interface_per_link_type() {
+        let (p, b) = temp("ng-linktypes");
+        let lt = Arc::new(AtomicI32::new(dlt::DLT_EN10MB));
+        let mut d = Dumper::open_ng(&target(Precision::Nano), Some(&b), lt.clone()).unwrap();
+        let mut dump = |dlt: i32, sec: i64| {
+            lt.store(dlt, Ordering::Relaxed);
+            d.dump(&PacketHeader::new(sec, 0, 1, 1), b"x");
+        };
+        dump(dlt::DLT_EN10MB, 1);
+        dump(143, 2); // DLT_DOCSIS
+        dump(dlt::DLT_EN10MB, 3);
+        dump(143, 4);
+        dump(dlt::DLT_RAW, 5); // LINKTYPE_RAW, 101
+        dump(14, 6); // no LINKTYPE: left out
+        dump(dlt::DLT_RAW, 7);
+        d.close().unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let (mut idbs, mut epbs) = (Vec::new(), Vec::new());
+        for (kind, body) in blocks(&bytes) {
+            match kind {
+                BT_IDB => idbs.push(u16::from_ne_bytes([body[0], body[1]])),
+                BT_EPB => epbs.push(u32::from_ne_bytes(body[..4].try_into().unwrap())),
+                _ => {}
+            }
+        }
+        assert_eq!(idbs, [1, 143, 101]);
+        assert_eq!(epbs, [0, 1, 0, 1, 2, 2]);
+        // libpcap's rule, which the reader follows: the packets of the first
+        // link type, then a refusal at the second interface.
+        let f = CFile::open(&b, "rb").unwrap();
+        let mut o = Offline::open(Source::file(f), 0).unwrap();
+        assert!(matches!(o.next_packet().unwrap(), Next::Packet(h, _) if h.ts.tv_sec == 1));
+        let e = o.next_packet().err().unwrap();
+        assert_eq!(e.message, "an interface has a type 143 different from the type of the first interface");
         std::fs::remove_file(&p).unwrap();
     }
 }

@@ -9,7 +9,8 @@
 //! - [`fixup`]: libpcap's post-processing of records (byte-swapped
 //!   pseudo-headers, the Linux USB length fix);
 //! - [`offline`]: the reading handle behind `pcap_open_offline`, with
-//!   libpcap's `pcap_offline_read` semantics;
+//!   libpcap's `pcap_offline_read` semantics; [`prefetch`]: how it keeps a
+//!   mapped file's bytes on their way into the cache;
 //! - [`writer`] and [`ngwriter`]: record and header encoding;
 //! - [`dumper`]: an open output file (what a `pcap_dumper_t` is).
 
@@ -19,6 +20,7 @@ pub mod ngwriter;
 pub mod offline;
 pub mod pcap;
 pub mod pcapng;
+pub mod prefetch;
 pub mod source;
 pub mod writer;
 

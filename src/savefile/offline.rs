@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::fixup;
 use super::pcap::PcapReader;
 use super::pcapng::NgReader;
+use super::prefetch::{Tuner, Way};
 use super::source::{Source, Span, Taken};
 use super::{read_error, FileInfo};
 use crate::bpf::interp::Compiled;
@@ -55,6 +56,9 @@ pub struct Offline {
     /// run by the userland interpreter as libpcap's `pcap_offline_read` does.
     filter: Option<Compiled>,
     breaker: Arc<Breaker>,
+    /// How `run_in_place` prefetches, and how many records it has read.
+    prefetch: Tuner,
+    records: u64,
 }
 
 fn current<'a>(src: &'a Source, scratch: &'a [u8], cur: Current) -> &'a [u8] {
@@ -99,6 +103,8 @@ impl Offline {
             cur: Current::Scratch,
             filter: None,
             breaker: Arc::new(Breaker::new()),
+            prefetch: Tuner::default(),
+            records: 0,
         })
     }
 
@@ -168,25 +174,55 @@ impl Offline {
     fn run_in_place(&mut self, cnt: i32, n: &mut i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> bool {
         let Format::Pcap(r) = &self.format else { return false };
         let Some(bytes) = self.src.unread() else { return false };
-        let base = self.src.position();
-        let hl = r.header_len();
-        let mut off = 0;
+        // What the loop reads, in locals (the callback is opaque: fields
+        // would be loaded again after every call).
+        let (base, hl, faults) = (self.src.position(), r.header_len(), self.src.faults());
+        let (breaker, filter) = (&*self.breaker, self.filter.as_ref());
+        let mut way = self.prefetch.way();
+        // Where the prefetching or its tuner have work to do next.
+        let mut due = base;
+        let (mut off, mut records, mut delivered) = (0, 0, *n);
         let counted = loop {
-            if self.breaker.pending() {
+            if breaker.pending() {
                 break false;
             }
             let Some(len) = r.record_at(&bytes[off..], &mut self.hdr) else { break false };
+            // The file shrank under the mapping while this call ran: the
+            // header may be zeros; the checked path finds the new end.
+            if faults.any() {
+                break false;
+            }
             let data = &bytes[off + hl..off + len];
             off += len;
-            self.src.prefetch_for(base + off);
-            if self.filter.as_ref().is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
+            records += 1;
+            let pos = base + off;
+            if way == Way::Headers {
+                // The next header, and where the fourth one on is if the
+                // records keep this one's length.
+                self.src.prefetch_line(pos);
+                self.src.prefetch_line(pos + 4 * len);
+            }
+            if pos >= due {
+                if pos >= self.prefetch.until() {
+                    self.prefetch.next(pos, self.records + records, crate::sys::thread_cpu_time());
+                    way = self.prefetch.way();
+                }
+                due = match way {
+                    Way::Lines => self.src.prefetch_for(pos),
+                    Way::Headers => self.src.populate_for(pos),
+                }
+                .min(self.prefetch.until());
+            }
+            if filter.is_none_or(|f| f.run(data, self.hdr.len, None) != 0) {
                 cb(&self.hdr, data);
-                *n += 1;
-                if *n >= cnt {
+                delivered += 1;
+                if delivered >= cnt {
                     break true;
                 }
             }
         };
+        *n = delivered;
+        self.records += records;
         self.src.consume(off);
         counted
     }
@@ -203,6 +239,7 @@ impl Offline {
 
 impl PacketSource for Offline {
     fn dispatch(&mut self, cnt: i32, cb: &mut dyn FnMut(&PacketHeader, &[u8])) -> Result<i32> {
+        self.src.begin_read();
         let cnt = if cnt <= 0 { i32::MAX } else { cnt };
         let mut n = 0;
         loop {
@@ -236,6 +273,7 @@ impl PacketSource for Offline {
         if self.breaker.take() {
             return Err(break_error());
         }
+        self.src.begin_read();
         loop {
             if !self.read()? {
                 return Ok(Next::Eof);
@@ -406,6 +444,93 @@ mod tests {
         // mapping, not copies into a buffer.
         assert_eq!(b.as_ptr() as usize, a + 1 + 16);
         std::fs::remove_file(&p).unwrap();
+    }
+
+    /// A mapped file of `n` records of 1500 bytes (record i filled with
+    /// i), truncated to `keep` bytes after `after` records have been read
+    /// with `next_packet` (`in_call`: from inside a `dispatch` callback);
+    /// how many records were read in all, whether each was intact, and how
+    /// reading ended.
+    fn read_truncated(file: Vec<u8>, keep: usize, after: usize, in_call: bool) -> (usize, bool, Result<()>) {
+        let p = std::env::temp_dir().join(format!("ringcap-offline-trunc-{}-{keep}-{in_call}", std::process::id()));
+        std::fs::write(&p, &file).unwrap();
+        let w = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+        let f = CFile::open(p.to_str().unwrap().as_bytes(), "rb").unwrap();
+        let mut o = Offline::open(Source::file(f), 0).unwrap();
+        assert!(o.is_mapped());
+        let (mut n, mut intact) = (0, true);
+        let mut check = |n: &mut usize, d: &[u8]| {
+            intact &= d.len() == 1500 && d.iter().all(|&b| b == *n as u8);
+            *n += 1;
+        };
+        let end = loop {
+            if n == after && !in_call {
+                w.set_len(keep as u64).unwrap();
+            }
+            if in_call {
+                let r = o.dispatch(-1, &mut |_, d| {
+                    check(&mut n, d);
+                    if n == after {
+                        w.set_len(keep as u64).unwrap();
+                    }
+                });
+                match r {
+                    Ok(0) => break Ok(()),
+                    Ok(_) => continue,
+                    Err(e) => break Err(e),
+                }
+            }
+            match o.next_packet() {
+                Ok(Next::Packet(_, d)) => check(&mut n, d),
+                Ok(_) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        std::fs::remove_file(&p).unwrap();
+        (n, intact, end)
+    }
+
+    #[test]
+    fn a_file_truncated_while_read_ends_as_with_fread() {
+        let recs: Vec<Vec<u8>> = (0..300u32).map(|i| vec![i as u8; 1500]).collect();
+        let recs: Vec<(u32, u32, u32, u32, &[u8])> = recs.iter().enumerate().map(|(i, r)| (i as u32, 0, 1500, 1500, &r[..])).collect();
+        let f = file(false, TCPDUMP_MAGIC, (2, 4), 65535, 1, &recs);
+        let at = |rec: usize| 24 + rec * 1516;
+        let msg = |r: Result<()>| r.unwrap_err().message;
+        // Between calls, next to the reader (in the page it reads).
+        let (n, ok, end) = read_truncated(f.clone(), at(5) + 16 + 100, 3, false);
+        assert_eq!((n, ok), (5, true));
+        assert_eq!(msg(end), "truncated dump file; tried to read 1500 captured bytes, only got 100");
+        // Between calls or during one (where what the reader has already
+        // checked, up to 68 KiB ahead, may read as zeros: not tested), far
+        // ahead of the reader: inside record 200's data, inside a record
+        // header, at a record boundary; or to nothing (a rotation).
+        for in_call in [false, true] {
+            let (n, ok, end) = read_truncated(f.clone(), at(200) + 16 + 1360, 3, in_call);
+            assert_eq!((n, ok), (200, true));
+            assert_eq!(msg(end), "truncated dump file; tried to read 1500 captured bytes, only got 1360");
+            let (n, ok, end) = read_truncated(f.clone(), at(250) + 9, 40, in_call);
+            assert_eq!((n, ok), (250, true));
+            assert_eq!(msg(end), "truncated dump file; tried to read 16 header bytes, only got 9");
+            let (n, ok, end) = read_truncated(f.clone(), at(100), 3, in_call);
+            assert_eq!((n, ok, end.is_ok()), (100, true, true));
+            let (n, ok, end) = read_truncated(f.clone(), 0, 3, in_call);
+            assert_eq!((n, ok, end.is_ok()), (3, true, true));
+        }
+        // pcapng: the block that runs past the new end.
+        let mut g = Ng::new(false);
+        g.shb(1, 0).idb(1, 0, &[]);
+        for (i, r) in recs.iter().enumerate() {
+            g.epb(0, i as u64, 1500, 1500, r.4);
+        }
+        let bytes = g.bytes();
+        let block = 28 + 1500 + 4;
+        let first = bytes.len() - 300 * block;
+        for in_call in [false, true] {
+            let (n, ok, end) = read_truncated(bytes.clone(), first + 150 * block + 100, 2, in_call);
+            assert_eq!((n, ok), (150, true));
+            assert_eq!(msg(end), "truncated pcapng dump file; tried to read 1524 bytes, only got 92");
+        }
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub struct PcapReader {
     snapshot: i32,
     /// Records up to this caplen need no special handling.
     fast_caplen: u32,
+    /// Timestamps pass through and lengths are in order: a record's fields
+    /// are delivered as they are.
+    plain: bool,
 }
 
 fn is_pcap_magic(m: u32) -> bool {
@@ -130,7 +133,8 @@ impl PcapReader {
             precision,
         };
         let fast_caplen = (snapshot as u32).min(dlt::max_snaplen(linktype));
-        Ok(Some((PcapReader { order, header_len, lengths, scale, linktype, snapshot, fast_caplen }, info)))
+        let plain = lengths == Lengths::InOrder && scale == Scale::PassThrough;
+        Ok(Some((PcapReader { order, header_len, lengths, scale, linktype, snapshot, fast_caplen, plain }, info)))
     }
 
     /// A record header's fields as libpcap delivers them, written into `h`
@@ -138,18 +142,26 @@ impl PcapReader {
     /// scaled, lengths in order, caplen not yet checked.
     #[inline(always)]
     fn decode(&self, b: &[u8], h: &mut PacketHeader) {
-        let o = self.order;
-        // The on-disk fields are 32-bit signed seconds and fraction.
-        let tv_sec = o.u32(b, 0) as i32 as i64;
-        let mut tv_frac = o.u32(b, 4) as i32 as i64;
-        let (mut caplen, mut len) = (o.u32(b, 8), o.u32(b, 12));
-        match self.scale {
-            Scale::PassThrough => {}
-            Scale::Up => tv_frac *= 1000,
-            Scale::Down => tv_frac /= 1000,
+        let b: &[u8; RECORD_HEADER_LEN] = b[..RECORD_HEADER_LEN].try_into().expect("a record header");
+        let word = |i: usize| u32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut f = [word(0), word(4), word(8), word(12)];
+        // One test per record, not per field.
+        if self.order.swapped {
+            f = f.map(u32::swap_bytes);
         }
-        if self.lengths == Lengths::Swapped || (self.lengths == Lengths::MaybeSwapped && caplen > len) {
-            std::mem::swap(&mut caplen, &mut len);
+        // The on-disk fields are 32-bit signed seconds and fraction.
+        let tv_sec = f[0] as i32 as i64;
+        let mut tv_frac = f[1] as i32 as i64;
+        let (mut caplen, mut len) = (f[2], f[3]);
+        if !self.plain {
+            match self.scale {
+                Scale::PassThrough => {}
+                Scale::Up => tv_frac *= 1000,
+                Scale::Down => tv_frac /= 1000,
+            }
+            if self.lengths == Lengths::Swapped || (self.lengths == Lengths::MaybeSwapped && caplen > len) {
+                std::mem::swap(&mut caplen, &mut len);
+            }
         }
         h.ts = Timeval { tv_sec: tv_sec as libc::time_t, tv_usec: tv_frac as libc::suseconds_t };
         h.caplen = caplen;
@@ -180,8 +192,8 @@ impl PcapReader {
     #[inline]
     pub fn next(&mut self, src: &mut Source, h: &mut PacketHeader) -> Result<Option<Span>> {
         if let Some(len) = src.unread().and_then(|b| self.record_at(b, h)) {
-            src.consume(self.header_len);
-            return Ok(Some(src.consume(len - self.header_len)));
+            let record = src.consume(len);
+            return Ok(Some(record.sub(self.header_len, len - self.header_len)));
         }
         self.next_checked(src, h)
     }

@@ -205,9 +205,9 @@ impl NgReader {
                     && b.len() >= t
                     && self.order.u32(b, t - BLOCK_TRAILER_LEN) == total
                 {
-                    src.consume(BLOCK_HEADER_LEN);
-                    let rest = src.consume(t - BLOCK_HEADER_LEN);
-                    return Ok(Some(Block { kind, body: rest.sub(0, t - BLOCK_HEADER_LEN - BLOCK_TRAILER_LEN) }));
+                    let block = src.consume(t);
+                    let body = block.sub(BLOCK_HEADER_LEN, t - BLOCK_HEADER_LEN - BLOCK_TRAILER_LEN);
+                    return Ok(Some(Block { kind, body }));
                 }
             }
         }
@@ -361,10 +361,14 @@ impl NgReader {
                 }
                 BT_IDB => {
                     let (lt, snaplen) = self.idb_fixed(src, &mut c)?;
-                    // libpcap 1.10 compares the DLT with the raw LINKTYPE
-                    // here, refusing e.g. two LINKTYPE_RAW interfaces; the
-                    // rule is "same link type", so compare like with like.
-                    if dlt::linktype_to_dlt(lt as i32) != self.linktype {
+                    // As libpcap 1.10 does: the first interface's DLT
+                    // against this interface's raw LINKTYPE. The two are
+                    // the same number for most link types; where they are
+                    // not, a file is refused even when every interface has
+                    // the first one's type (two LINKTYPE_RAW, 101,
+                    // interfaces: DLT_RAW is 12), and a LINKTYPE equal to
+                    // the first's DLT is accepted (101 then 12).
+                    if lt as i32 != self.linktype {
                         return Err(Error::msg(format!(
                             "an interface has a type {lt} different from the type of the first interface"
                         )));
@@ -588,6 +592,13 @@ pub(crate) mod tests {
         base(&mut g);
         g.idb(113, 100, &[]);
         assert_eq!(err(g.bytes()), "an interface has a type 113 different from the type of the first interface");
+        // The first interface's DLT against the later one's LINKTYPE.
+        let mut g = Ng::new(false);
+        g.shb(1, 0).idb(101, 0, &[]).idb(101, 0, &[]);
+        assert_eq!(err(g.bytes()), "an interface has a type 101 different from the type of the first interface");
+        let mut g = Ng::new(false);
+        g.shb(1, 0).idb(101, 0, &[]).idb(12, 0, &[]).epb(1, 0, 1, 1, b"E");
+        assert_eq!(all(g.bytes(), 0).unwrap().len(), 1);
         let mut g = Ng::new(false);
         base(&mut g);
         g.idb(1, 200, &[]);

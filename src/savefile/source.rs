@@ -3,7 +3,13 @@
 //! - A regular file opened by name is mapped ([`FileMap`]): a record is a
 //!   slice of the mapping, nothing is copied, and reaching the end re-checks
 //!   the file's size so a file still being written is read as far as it goes
-//!   (as libpcap's `fread` would).
+//!   (as libpcap's `fread` would). Only bytes the mapping has checked are
+//!   used, and the checks start afresh with every call into the library
+//!   ([`Source::begin_read`]), so a file truncated between calls (a
+//!   rotation) reads exactly as with `fread`: to its new end, where the
+//!   readers report the truncation in libpcap's words. One truncated while a
+//!   call runs may show zeros in bytes already checked; the read stops at
+//!   the next record.
 //! - Pipes, standard input and callers' `FILE *` streams are read with
 //!   `fread`, exactly the bytes libpcap reads and no further, so the stream's
 //!   position is always where libpcap would have left it; the buffer grows
@@ -14,6 +20,7 @@ use std::cell::Cell;
 use std::io;
 
 use crate::sys::filemap::FileMap;
+use crate::sys::sigbus::Faults;
 use crate::sys::stdio::CFile;
 
 /// The largest single `fread`, and how far the stream buffer may run ahead of
@@ -26,7 +33,8 @@ const CHUNK: usize = 256 * 1024;
 /// records are read at memory latency (slower than libpcap's `fread`).
 /// Measured over 1 GiB files of 64-byte, IMIX and 1514-byte frames, 1 KiB
 /// batches kept 2 KiB ahead were best overall (a line-by-line stream costs
-/// more per record than it saves on small records).
+/// more per record than it saves on small records). The in-place reader
+/// may prefetch only record headers instead (see [`super::prefetch`]).
 const PREFETCH_AHEAD: usize = 2048;
 const PREFETCH_BATCH: usize = 1024;
 /// Pages are mapped this many bytes at a time, a window ahead of the reader
@@ -99,8 +107,9 @@ impl<R: io::Read + Send> StreamRead for ReadStream<R> {
 enum Kind {
     /// A mapped regular file; `file` is the stream it was opened with (what
     /// `pcap_file` returns); bytes before `prefetched` have been prefetched.
-    /// Pages before `populated` have been mapped ahead of the reader.
-    Mapped { map: FileMap, file: Option<CFile>, prefetched: Cell<usize>, populated: Cell<usize> },
+    /// Pages before `populated` have been mapped ahead of the reader; there
+    /// is nothing more to do for either before read position `due`.
+    Mapped { map: FileMap, file: Option<CFile>, prefetched: Cell<usize>, populated: Cell<usize>, due: Cell<usize> },
     /// Bytes in memory.
     Memory(Vec<u8>),
     /// A stream read with `fread`. `_mapped` keeps an earlier mapping alive
@@ -144,7 +153,10 @@ impl Source {
     pub fn file(file: CFile) -> Source {
         let map = file.as_fd().and_then(|fd| FileMap::open(fd).ok().flatten());
         match map {
-            Some(map) => Source { kind: Kind::Mapped { map, file: Some(file), prefetched: Cell::new(0), populated: Cell::new(0) }, pos: 0 },
+            Some(map) => {
+                let (prefetched, populated, due) = (Cell::new(0), Cell::new(0), Cell::new(0));
+                Source { kind: Kind::Mapped { map, file: Some(file), prefetched, populated, due }, pos: 0 }
+            }
             None => Source::stream(Box::new(file)),
         }
     }
@@ -159,15 +171,26 @@ impl Source {
         self.pos
     }
 
-    /// The unread bytes of a mapping or of memory as they are now (`None`
-    /// for a stream). Readers decode an ordinary record straight from here
-    /// and [`consume`](Source::consume) it; anything else (the end of the
-    /// input, a file still growing, a malformed record) goes through
-    /// [`take`](Source::take), which has the exact end-of-input behaviour.
+    /// The unread bytes of a mapping (as far as checked) or of memory
+    /// (`None` for a stream, and for a mapping whose file shrank under
+    /// it). Readers decode an ordinary record straight from here and
+    /// [`consume`](Source::consume) it; anything else (the end of the
+    /// input or of the checked bytes, a file growing or shrinking, a
+    /// malformed record) goes through [`take`](Source::take), which has the
+    /// exact end-of-input behaviour.
     #[inline]
     pub fn unread(&self) -> Option<&[u8]> {
+        if self.faulted() {
+            return None;
+        }
+        self.window()
+    }
+
+    /// The unread bytes of a mapping (as far as checked) or of memory.
+    #[inline]
+    fn window(&self) -> Option<&[u8]> {
         match &self.kind {
-            Kind::Mapped { map, .. } => map.bytes().get(self.pos..),
+            Kind::Mapped { map, .. } => map.bytes().get(self.pos..map.checked()),
             Kind::Memory(v) => v.get(self.pos..),
             Kind::Stream { .. } => None,
         }
@@ -177,32 +200,99 @@ impl Source {
     /// (fewer if there are not that many); their span.
     #[inline]
     pub fn consume(&mut self, n: usize) -> Span {
-        let avail = self.unread().map_or(0, |b| b.len());
+        let avail = self.window().map_or(0, |b| b.len());
         let s = Span { start: self.pos, len: n.min(avail) };
         self.pos += s.len;
-        self.prefetch_for(self.pos);
+        self.keep_ahead(self.pos);
         s
+    }
+
+    /// [`prefetch_for`](Source::prefetch_for) the read position, when it
+    /// has something to do.
+    #[inline]
+    fn keep_ahead(&self, pos: usize) {
+        if let Kind::Mapped { due, .. } = &self.kind {
+            if pos >= due.get() {
+                due.set(self.prefetch_for(pos));
+            }
+        }
+    }
+
+    /// Whether bytes read from a mapping since the last check may be zeros
+    /// (the file shrank under it): a reader working in place stops before
+    /// delivering the record, and [`take`](Source::take) finds where the
+    /// file ends.
+    #[inline]
+    pub fn faulted(&self) -> bool {
+        self.faults().any()
+    }
+
+    /// What [`faulted`](Source::faulted) tests, for a loop over
+    /// [`unread`](Source::unread) bytes.
+    #[inline]
+    pub fn faults(&self) -> Faults {
+        match &self.kind {
+            Kind::Mapped { map, .. } => map.faults(),
+            _ => Faults::none(),
+        }
+    }
+
+    /// A call into the library starts reading: what was checked of a
+    /// mapping may have changed since (the file truncated between calls),
+    /// so check again from the read position.
+    #[inline]
+    pub fn begin_read(&mut self) {
+        if let Kind::Mapped { map, .. } = &mut self.kind {
+            map.recheck(self.pos);
+        }
     }
 
     /// Keep a mapping's bytes ahead of read position `pos` (which a reader
     /// working in place may have moved past the consumed bytes) on their
-    /// way into the cache.
+    /// way into the cache: every line, and pages mapped ahead. Returns the
+    /// position from which it has more to do (a loop need not call it
+    /// before).
     #[inline]
-    pub fn prefetch_for(&self, pos: usize) {
-        if let Kind::Mapped { map, prefetched, populated, .. } = &self.kind {
-            prefetch_ahead(map, prefetched, populated, pos);
+    pub fn prefetch_for(&self, pos: usize) -> usize {
+        match &self.kind {
+            Kind::Mapped { map, prefetched, populated, .. } => {
+                populate_ahead(map, populated, pos);
+                prefetch_ahead(map, prefetched, pos);
+                prefetched.get().saturating_sub(PREFETCH_AHEAD).min(populated.get() - POPULATE_WINDOW) + 1
+            }
+            _ => usize::MAX,
+        }
+    }
+
+    /// Only map pages ahead of `pos` (the reader prefetches the lines it
+    /// wants itself, with [`prefetch_line`](Source::prefetch_line)); as
+    /// [`prefetch_for`](Source::prefetch_for) otherwise.
+    #[inline]
+    pub fn populate_for(&self, pos: usize) -> usize {
+        match &self.kind {
+            Kind::Mapped { map, populated, .. } => {
+                populate_ahead(map, populated, pos);
+                populated.get() - POPULATE_WINDOW + 1
+            }
+            _ => usize::MAX,
+        }
+    }
+
+    /// Start loading the cache line of byte `pos` of a mapping.
+    #[inline]
+    pub fn prefetch_line(&self, pos: usize) {
+        if let Kind::Mapped { map, .. } = &self.kind {
+            map.prefetch_line(pos);
         }
     }
 
     /// The next `n` bytes, contiguous.
     pub fn take(&mut self, n: usize) -> io::Result<Taken> {
         match &mut self.kind {
-            Kind::Mapped { map, prefetched, populated, .. } => {
-                if map.len() - self.pos < n {
-                    map.refresh()?;
-                }
-                let t = take_from(map.bytes().len(), &mut self.pos, n);
-                prefetch_ahead(map, prefetched, populated, self.pos);
+            Kind::Mapped { map, .. } => {
+                map.check(self.pos + n)?;
+                let t = take_from(map.checked(), &mut self.pos, n);
+                self.keep_ahead(self.pos);
                 Ok(t)
             }
             Kind::Memory(v) => Ok(take_from(v.len(), &mut self.pos, n)),
@@ -231,10 +321,8 @@ impl Source {
     pub fn skip(&mut self, n: usize) -> io::Result<usize> {
         match &mut self.kind {
             Kind::Mapped { map, .. } => {
-                if map.len() - self.pos < n {
-                    map.refresh()?;
-                }
-                Ok(skip_in(map.len(), &mut self.pos, n))
+                map.check(self.pos + n)?;
+                Ok(skip_in(map.checked(), &mut self.pos, n))
             }
             Kind::Memory(v) => Ok(skip_in(v.len(), &mut self.pos, n)),
             Kind::Stream { reader, .. } => {
@@ -296,15 +384,20 @@ impl Source {
     }
 }
 
-/// Keep the cache lines up to `PREFETCH_AHEAD` past the read position on
-/// their way, a batch at a time.
+/// Keep the pages up to `POPULATE_WINDOW` past the read position mapped.
 #[inline]
-fn prefetch_ahead(map: &FileMap, prefetched: &Cell<usize>, populated: &Cell<usize>, pos: usize) {
+fn populate_ahead(map: &FileMap, populated: &Cell<usize>, pos: usize) {
     if populated.get() < pos + POPULATE_WINDOW {
         let from = populated.get().max(pos);
         map.populate(from, from + POPULATE_WINDOW);
         populated.set(from + POPULATE_WINDOW);
     }
+}
+
+/// Keep the cache lines up to `PREFETCH_AHEAD` past the read position on
+/// their way, a batch at a time.
+#[inline]
+fn prefetch_ahead(map: &FileMap, prefetched: &Cell<usize>, pos: usize) {
     if prefetched.get() < pos + PREFETCH_AHEAD {
         let from = prefetched.get().max(pos);
         map.prefetch(from, from + PREFETCH_BATCH);
@@ -312,20 +405,23 @@ fn prefetch_ahead(map: &FileMap, prefetched: &Cell<usize>, populated: &Cell<usiz
     }
 }
 
+/// Take `n` bytes at `*pos` of the first `len` (which, for a file that
+/// shrank under the reader, may end before `*pos`: nothing is left, as for
+/// `fread` at an offset past the end).
 fn take_from(len: usize, pos: &mut usize, n: usize) -> Taken {
-    let avail = len - *pos;
+    let avail = len.saturating_sub(*pos);
     if avail >= n {
         let s = Span { start: *pos, len: n };
         *pos += n;
         Taken::Full(s)
     } else {
-        *pos = len;
+        *pos += avail;
         Taken::Short(avail)
     }
 }
 
 fn skip_in(len: usize, pos: &mut usize, n: usize) -> usize {
-    let k = n.min(len - *pos);
+    let k = n.min(len.saturating_sub(*pos));
     *pos += k;
     k
 }

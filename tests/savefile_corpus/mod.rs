@@ -357,6 +357,16 @@ pub fn good_files() -> Vec<(String, Vec<u8>)> {
     can.extend([8, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9]);
     g.shb(1, 0).idb(113, 0, &[]).epb(0, 5, can.len() as u32, can.len() as u32, &can, &[]);
     v.push(("ng-sll-can-be.pcapng".into(), g.out));
+    // A LINKTYPE_RAW interface, then one whose LINKTYPE is DLT_RAW's number
+    // (12): libpcap compares the first's DLT with the second's LINKTYPE and
+    // accepts it (bad-ng-two-raw-interfaces is the converse).
+    let mut g = Ng::new(false);
+    g.shb(1, 0).idb(101, 0, &[]).idb(12, 0, &[]);
+    for i in 0..4u32 {
+        let p = frame(&mut r, 12, 30);
+        g.epb(i % 2, 1_650_000_000_000_000 + i as u64, p.len() as u32, p.len() as u32, &p, &[]);
+    }
+    v.push(("ng-lt101-then-12.pcapng".into(), g.out));
     v
 }
 
@@ -476,6 +486,65 @@ pub fn bad_files() -> Vec<(String, Vec<u8>)> {
     h.shb(1, 0);
     g.out.extend(h.out);
     v.push(("bad-ng-section-other-order".into(), g.out));
+    // libpcap compares the first interface's DLT with a later interface's
+    // raw LINKTYPE: two LINKTYPE_RAW (101, DLT_RAW 12) interfaces differ,
+    // in one section or in two (ng-lt101-then-12 is the converse).
+    let mut g = Ng::new(false);
+    g.shb(1, 0).idb(101, 0, &[]).epb(0, 1, 4, 4, b"\x45\0\0\x04", &[]).idb(101, 0, &[]).epb(1, 2, 4, 4, b"\x45\0\0\x04", &[]);
+    v.push(("bad-ng-two-raw-interfaces".into(), g.out));
+    let mut g = Ng::new(false);
+    g.shb(1, 0).idb(101, 0, &[]).epb(0, 1, 4, 4, b"\x45\0\0\x04", &[]).shb(1, 0).idb(101, 0, &[]);
+    v.push(("bad-ng-raw-in-a-new-section".into(), g.out));
+    // Option errors, in the first IDB (in a later one libpcap 1.10 itself
+    // divides by zero on some of them).
+    let g = Ng::new(false);
+    let bad_options: [(&str, Vec<u8>); 6] = [
+        ("endofopt-length", [g.o.u16(0).to_vec(), g.o.u16(4).to_vec(), vec![0; 4]].concat()),
+        ("tsresol-length", [g.o.u16(9).to_vec(), g.o.u16(2).to_vec(), vec![6, 0, 0, 0]].concat()),
+        ("tsoffset-length", [g.o.u16(14).to_vec(), g.o.u16(4).to_vec(), vec![0; 4]].concat()),
+        ("tsresol-2-to-the-64", g.opt(9, &[0x80 | 64])),
+        ("two-tsresols", [g.opt(9, &[6]), g.opt(9, &[9])].concat()),
+        ("option-past-the-block", [g.o.u16(2).to_vec(), g.o.u16(40).to_vec()].concat()),
+    ];
+    for (name, opts) in bad_options {
+        let mut g = Ng::new(false);
+        g.shb(1, 0).idb(1, 1500, &[opts]);
+        v.push((format!("bad-ng-idb-{name}"), g.out));
+    }
+    // A pcap record over the link type's maximum, below the file's snaplen.
+    let mut f = Pcap::new(false, US, (2, 4), 400_000, 1);
+    f.rec(1, 1, 300_000, 300_000, &big);
+    v.push(("bad-caplen-over-max-under-snaplen".into(), f.out));
+    let mut g = Ng::new(false);
+    g.shb(1, 1).idb(1, 0, &[]);
+    v.push(("bad-ng-version-1.1".into(), g.out));
+    let mut g = base(false);
+    g.epb(0, 1, 4, 4, b"abcd", &[]);
+    let mut shb = Vec::new();
+    shb.extend(g.o.u32(0x1234_5678));
+    shb.extend(g.o.u16(1));
+    shb.extend(g.o.u16(0));
+    shb.extend(g.o.u64(u64::MAX));
+    g.block(0x0a0d_0d0a, &shb);
+    v.push(("bad-ng-later-shb-byte-order-magic".into(), g.out));
+    // Blocks shorter than their fixed part.
+    let mut g = base(false);
+    g.block(6, &[0; 12]);
+    v.push(("bad-ng-epb-too-short".into(), g.out));
+    let mut g = base(false);
+    g.block(3, &[]);
+    v.push(("bad-ng-spb-too-short".into(), g.out));
+    let mut g = Ng::new(false);
+    let one = g.o.u16(1);
+    g.shb(1, 0).block(1, &one);
+    v.push(("bad-ng-idb-too-short".into(), g.out));
+    let mut g = base(false);
+    g.block(1, &one);
+    v.push(("bad-ng-later-idb-too-short".into(), g.out));
+    // A packet over 256 KiB in a file whose snaplen is unset (262144).
+    let mut g = Ng::new(false);
+    g.shb(1, 0).idb(1, 0, &[]).epb(0, 1, 300_000, 300_000, &big, &[]);
+    v.push(("bad-ng-caplen-over-256k".into(), g.out));
     v
 }
 
