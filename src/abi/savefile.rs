@@ -86,7 +86,7 @@ pub unsafe extern "C" fn pcap_open_offline_with_tstamp_precision(
 #[no_mangle]
 pub unsafe extern "C" fn pcap_open_offline(fname: *const c_char, errbuf: *mut c_char) -> *mut pcap_t {
     // SAFETY: same contract as the callee.
-    unsafe { pcap_open_offline_with_tstamp_precision(fname, 0, errbuf) }
+    ffi!(std::ptr::null_mut(), { unsafe { pcap_open_offline_with_tstamp_precision(fname, 0, errbuf) } })
 }
 
 /// `pcap_fopen_offline_with_tstamp_precision(fp, precision, errbuf)`: read a
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn pcap_fopen_offline_with_tstamp_precision(
 #[no_mangle]
 pub unsafe extern "C" fn pcap_fopen_offline(fp: *mut libc::FILE, errbuf: *mut c_char) -> *mut pcap_t {
     // SAFETY: same contract as the callee.
-    unsafe { pcap_fopen_offline_with_tstamp_precision(fp, 0, errbuf) }
+    ffi!(std::ptr::null_mut(), { unsafe { pcap_fopen_offline_with_tstamp_precision(fp, 0, errbuf) } })
 }
 
 /// `pcap_file(p)`: the stream a savefile handle reads (owned by the handle),

@@ -1,7 +1,8 @@
 //! The safe Rust API: live capture with every option ringcap has
 //! ([`CaptureBuilder`], [`Capture`]), zero-copy batches whose packets cannot
 //! outlive their release ([`Batch`]), fanout groups ([`FanoutGroup`]),
-//! sending ([`Injector`], [`SendQueue`]), filters ([`Filter`]).
+//! sending ([`Injector`], [`SendQueue`]), filters ([`Filter`]), savefiles
+//! ([`SavefileReader`], [`SavefileWriter`]).
 //!
 //! It is a thin layer over the same core the C ABI calls (`capture`,
 //! `filter`, `bpf`, `ring`): the C shell adds libpcap's handle state machine
@@ -30,10 +31,12 @@
 mod capture;
 mod filter;
 mod inject;
+mod savefile;
 
 pub use capture::{Batch, BatchIter, BreakHandle, Capture, CaptureBuilder, Packet};
 pub use filter::Filter;
 pub use inject::{BatchError, Injector, SendQueue};
+pub use savefile::{SavefileReader, SavefileWriter};
 
 /// A PACKET_FANOUT group to join: its mode, id (0 with
 /// [`FanoutFlags::UNIQUEID`]: the kernel assigns one), flags, and the
