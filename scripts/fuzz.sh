@@ -7,7 +7,9 @@
 # SECONDS per target (default 60); TARGETs default to every file in
 # fuzz/fuzz_targets/. The kept corpus fuzz/corpus/<target>/ seeds each run but
 # is not written to: new inputs go to a scratch directory, crashes to
-# fuzz/artifacts/<target>/. Needs cargo-fuzz (`cargo install cargo-fuzz`) and
+# fuzz/artifacts/<target>/. With KEEP=1 (a campaign), new inputs go into the
+# kept corpus, which is then minimized (cargo fuzz cmin), and the run's final
+# statistics are appended to fuzz/campaign.log. Needs cargo-fuzz (`cargo install cargo-fuzz`) and
 # a nightly toolchain, or stable with RUSTC_BOOTSTRAP=1: set
 # FUZZ_TOOLCHAIN=stable to use that.
 set -u
@@ -38,9 +40,22 @@ for t in $TARGETS; do
 		failed="$failed $t(build)"
 		continue
 	fi
-	if ! cargo "+$TOOLCHAIN" fuzz run "$t" "$SCRATCH/$t" "fuzz/corpus/$t" -- \
-		-max_total_time="$SECS" -timeout="$HANG" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1; then
+	if [ "${KEEP:-0}" = 1 ]; then
+		dirs="fuzz/corpus/$t"
+	else
+		dirs="$SCRATCH/$t fuzz/corpus/$t"
+	fi
+	if ! cargo "+$TOOLCHAIN" fuzz run "$t" $dirs -- \
+		-max_total_time="$SECS" -timeout="$HANG" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 2> "$SCRATCH/$t.log"; then
 		failed="$failed $t"
+	fi
+	cat "$SCRATCH/$t.log" >&2
+	if [ "${KEEP:-0}" = 1 ]; then
+		cargo "+$TOOLCHAIN" fuzz cmin "$t" "fuzz/corpus/$t" >/dev/null 2>&1 || echo "fuzz: cmin $t failed" >&2
+		{
+			echo "$(date -u +%Y-%m-%dT%H:%MZ) $t ${SECS}s corpus $(ls "fuzz/corpus/$t" | wc -l) files"
+			grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$SCRATCH/$t.log"
+		} >> fuzz/campaign.log
 	fi
 done
 if [ -n "$failed" ]; then
