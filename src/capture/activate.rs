@@ -288,10 +288,8 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         sock.set_nonblocking(true).map_err(|e| os_err("F_SETFL", &e))?;
     }
     let rx = sock.rx_ring().ok_or_else(|| Error::msg("rx ring missing after setup"))?;
-    let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx)?;
-    let mut shared = LiveShared::new(sock, &device, opts.promisc);
-    *shared.tx.get_mut() = sender;
-    let shared = Arc::new(shared);
+    let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx, breaker.clone())?;
+    let shared = Arc::new(LiveShared::new(sock, &device, opts.promisc, sender));
     let d = Delivery {
         linktype,
         cooked,

@@ -28,6 +28,10 @@ pub struct LiveShared {
     /// The send side, usable while a read loop owns the capture (a callback
     /// may inject on its own handle, as with libpcap).
     pub tx: parking_lot::Mutex<super::inject::Sender>,
+    /// TX timestamps waiting for the sender, which the wait loop drains
+    /// from the socket's error queue (a non-empty one makes poll report
+    /// POLLERR).
+    tx_stamps: Arc<parking_lot::Mutex<super::txstamp::Stash>>,
 }
 
 /// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
@@ -39,7 +43,7 @@ pub struct Stats {
 }
 
 impl LiveShared {
-    pub fn new(sock: PacketSocket, device: &str, promisc: bool) -> LiveShared {
+    pub fn new(sock: PacketSocket, device: &str, promisc: bool, tx: super::inject::Sender) -> LiveShared {
         let base = if promisc { sysfs_drops(device) } else { 0 };
         LiveShared {
             sock,
@@ -47,7 +51,8 @@ impl LiveShared {
             promisc,
             sysfs_last: AtomicI64::new(base),
             ifdrop: AtomicU64::new(0),
-            tx: Default::default(),
+            tx_stamps: tx.stash(),
+            tx: parking_lot::Mutex::new(tx),
         }
     }
 
@@ -295,6 +300,9 @@ impl LiveCapture {
                 let err = sock.take_error().unwrap_or_else(|e| e.raw_os_error().unwrap_or(0));
                 match err {
                     libc::ENETDOWN => self.netdown = true,
+                    // TX timestamps in the error queue are no error: keep
+                    // them for the sender.
+                    0 if shared.tx_stamps.lock().drain(sock).unwrap_or(0) > 0 => {}
                     0 => return Err(Error::msg("Error condition on packet socket: Reported error was 0")),
                     e => {
                         return Err(Error::os("Error condition on packet socket", &std::io::Error::from_raw_os_error(e)))

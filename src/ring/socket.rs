@@ -235,6 +235,11 @@ impl PacketSocket {
         Ok(KernelStats { packets, drops, freeze_q_cnt })
     }
 
+    /// The next TX timestamp waiting in the socket's error queue, if any.
+    pub fn recv_tx_stamp(&self) -> io::Result<Option<crate::sys::errqueue::QueuedStamp>> {
+        crate::sys::errqueue::recv_stamp(self.fd.as_fd())
+    }
+
     /// `send(fd, buf, flags)`; an empty buffer kicks the TX ring.
     pub fn send(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
         sock::send(self.fd.as_fd(), buf, flags)
