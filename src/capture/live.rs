@@ -190,18 +190,16 @@ impl LiveCapture {
         Ok(())
     }
 
-    /// `pcap_setdirection`. Inbound-only captures ask the kernel not to
-    /// clone outgoing packets to the socket at all (PACKET_IGNORE_OUTGOING);
-    /// the userland check stays for kernels without it and for `lo`.
-    pub fn set_direction(&mut self, dir: Direction) -> Result<()> {
-        let ignore = (dir == Direction::In) as i32;
-        match self.shared.sock.set_int(libc::SOL_PACKET, libc::PACKET_IGNORE_OUTGOING, ignore) {
-            Ok(()) => {}
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOPROTOOPT) | Some(libc::EINVAL)) => {}
-            Err(e) => return Err(Error::os("setsockopt (PACKET_IGNORE_OUTGOING)", &e)),
-        }
+    /// `pcap_setdirection`: checked in userland on each packet's type, as
+    /// libpcap does. Not PACKET_IGNORE_OUTGOING, although the kernel would
+    /// then skip cloning outgoing packets for an inbound-only capture: it
+    /// changes what users see. libpcap's `ps_recv` (tcpdump's "received by
+    /// filter") counts the outgoing packets the socket received and the
+    /// direction check dropped (10 frames sent from the capture interface
+    /// with PCAP_D_IN: libpcap 10, IGNORE_OUTGOING 0; c-tests/capture_cmp.c
+    /// pins it against the system libpcap).
+    pub fn set_direction(&mut self, dir: Direction) {
         self.d.direction = dir;
-        Ok(())
     }
 
     /// `pcap_setfilter`: attach the program to the socket (rewritten for
