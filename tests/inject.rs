@@ -1,12 +1,14 @@
 //! Sending through the TX ring on real veth pairs in private namespaces:
 //! the TPACKET_V1/V2/V3 matrix (single injects, batches, send queues, qdisc
-//! bypass on and off, linear and zero-copy frames), byte-exact and in order
-//! at the peer with exact counts; the error paths (oversize, empty, ring
-//! full in non-blocking mode, device down, "any", cooked, malformed frames
-//! with and without PACKET_LOSS); blocking on a full ring and breakloop
-//! interrupting it; close with frames in flight; send-queue pacing; TX
-//! timestamps (every frame stamped, capture and send with stamps on one
-//! handle); and the rule that a handle does not capture what it sent itself.
+//! bypass on and off, before and after activation, linear and zero-copy
+//! frames), byte-exact and in order at the peer with exact counts; the
+//! error paths (oversize, empty, ring full in non-blocking mode, device
+//! down, "any", cooked, malformed frames with and without PACKET_LOSS);
+//! link headers of non-Ethernet devices (tun, lo); blocking on a full ring
+//! and breakloop interrupting it; close with frames in flight; send-queue
+//! pacing; TX timestamps (every frame stamped, capture and send with stamps
+//! on one handle); and the rule that a handle does not capture what it sent
+//! itself.
 
 mod common;
 
@@ -188,6 +190,23 @@ fn matrix_case(version: Version, linear: bool, bypass: bool) {
             assert_eq!(seen, sent, "{what}: another capture on the sender sees every frame, in order");
         }
         assert!(linger(&mut tx, 50).is_empty(), "{what}: a handle does not capture what it sent");
+        // Qdisc bypass switched after activation, both ways: the witness
+        // sees nothing while it is on, everything while it is off.
+        for (k, on) in [!bypass, bypass].into_iter().enumerate() {
+            {
+                let sh = tx.shared();
+                sh.tx.lock().set_bypass(&sh.sock, on).unwrap();
+            }
+            let more = frames(v, 1000 + 100 * k as u32, 30);
+            assert_eq!(send(&tx, &more).sent, 30);
+            assert_arrived(&collect(&mut rx, 30, 5), &more, &format!("{what}, bypass {on} after activation"));
+            let seen = linger(&mut witness, 100);
+            if on {
+                assert!(seen.is_empty(), "{what}: bypass turned on after activation hides the frames, saw {}", seen.len());
+            } else {
+                assert_eq!(seen, more, "{what}: bypass turned off after activation: the witness sees every frame");
+            }
+        }
     });
 }
 
