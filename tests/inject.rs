@@ -237,7 +237,8 @@ fn v3_matrix() {
     }
 }
 
-/// Without a TX ring (`RINGCAP_TX_RING=0x0`), one send() per packet.
+/// Without a TX ring (`RINGCAP_TX_RING=0x0`): one send() per packet for
+/// `pcap_inject`, sendmmsg() for batches.
 #[test]
 fn without_a_tx_ring() {
     with_veth(|v| {
@@ -250,6 +251,25 @@ fn without_a_tx_ring() {
         }
         assert_eq!(send(&tx, &sent[10..]).sent, 40);
         assert_arrived(&collect(&mut rx, 50, 5), &sent, "no TX ring");
+        // Batches are sendmmsg() calls: a frame the kernel refuses inside
+        // one stops the batch there.
+        let mut b = frames(v, 100, 3);
+        b.push(frame(v.a_mac, v.b_mac, 103, 1515));
+        b.extend(frames(v, 104, 2));
+        let o = send(&tx, &b);
+        assert_eq!(o.sent, 3);
+        assert_eq!(o.error.unwrap().message, "send: Message too long (at frame 3)", "the kernel's check");
+        let mut b = frames(v, 200, 2);
+        b.push(vec![0xff; 10]);
+        b.extend(frames(v, 203, 2));
+        let o = send(&tx, &b);
+        assert_eq!(o.sent, 2);
+        assert_eq!(o.error.unwrap().message, "send: Invalid argument (at frame 2)");
+        let o = send(&tx, &[frames(v, 300, 1)[0].clone(), Vec::new(), frames(v, 301, 1)[0].clone()]);
+        assert_eq!((o.sent, o.error.unwrap().message.as_str()), (1, "frame 1 has no bytes"));
+        let got: Vec<u32> = collect(&mut rx, 6, 5).iter().map(|(_, d)| frame_seq(d).unwrap()).collect();
+        assert_eq!(got, vec![100, 101, 102, 200, 201, 300]);
+        assert!(linger(&mut rx, 50).is_empty());
     });
 }
 

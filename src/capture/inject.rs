@@ -49,7 +49,8 @@
 //! whose type a virtio header cannot describe (SCTP, ESP offload), counting
 //! them in `ps_drop`. A capture library must not lose packets by default, so
 //! it is off unless asked for. `RINGCAP_TX_RING=0x0` drops the TX ring
-//! entirely (one `send()` per packet, as libpcap).
+//! entirely: one `send()` per packet as libpcap, batches and send queues
+//! as `sendmmsg()` calls (one system call per 256 frames).
 //!
 //! The TX ring uses the RX ring's TPACKET version (V3 by default; the
 //! kernel takes one version per socket). V2 and V3 TX frames differ only in
@@ -99,6 +100,8 @@ const ENOBUFS_PATIENCE_NS: u64 = 1_000_000_000;
 /// ring again whatever woke it (a safety net, not a poll interval: the
 /// kernel's wake-ups end the sleep).
 const WAIT_SLICE_MS: i32 = 100;
+/// Frames per `sendmmsg()` call without a TX ring.
+const MMSG_BATCH: usize = 256;
 /// How long a send with TX timestamps waits for its frames to complete.
 const STAMP_PATIENCE_NS: u64 = 1_000_000_000;
 
@@ -716,18 +719,25 @@ impl Sender {
         self.stamps.extend(got);
     }
 
-    /// No TX ring: one `send()` per frame, libpcap's way.
+    /// No TX ring: the frames as messages of `sendmmsg()` calls (one
+    /// system call for up to [`MMSG_BATCH`] frames; each is still one
+    /// `send()` inside the kernel, libpcap's way, with its errors).
     fn send_plain(&mut self, sock: &PacketSocket, run: &mut Run<'_>, mode: Mode) -> Option<(usize, Stop)> {
         let mut enobufs_since: Option<u64> = None;
         while run.settled < run.frames.len() {
-            let f = run.frames[run.settled];
-            if let Some(s) = self.check(sock, f) {
-                return Some((run.settled, s));
+            let mut end = run.settled;
+            while end < run.frames.len() && end - run.settled < MMSG_BATCH {
+                match self.check(sock, run.frames[end]) {
+                    None => end += 1,
+                    Some(s) if end == run.settled => return Some((end, s)),
+                    Some(_) => break,
+                }
             }
-            match sock.send(f, 0) {
-                Ok(_) => {
-                    run.settled += 1;
-                    run.sent += 1;
+            match sock.send_many(&run.frames[run.settled..end], 0) {
+                Ok(n) => {
+                    // Fewer than asked: the next call meets the error.
+                    run.settled += n;
+                    run.sent += n;
                     enobufs_since = None;
                 }
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) && mode == Mode::Batch && !sock.nonblocking().unwrap_or(true) => {
