@@ -35,6 +35,9 @@
 #
 #   bench/tx.sh          RUNS=3 COUNT=2000000 SIZE=64 VARIANTS="..."
 #
+# bench/TX.md analyses these figures (where a frame's cost goes on veth, the
+# ceiling); bench/tx_profile.sh profiles the senders it builds.
+#
 # Prints `RESULT tx <variant> mpps|cpu_ns_per_frame|got <value>`, and
 #   RESULT tx ringcap-inject ratio_libpcap        ringcap pcap_inject rate / libpcap's
 #   RESULT tx ringcap-batch ratio_libpcap          batch rate / libpcap pcap_inject's
