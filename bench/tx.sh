@@ -10,8 +10,10 @@
 #   ringcap-inject-linear   ... with RINGCAP_TX_LINEAR=1 (linear frames, opt-in)
 #   ringcap-inject-noring   ... with RINGCAP_TX_RING=0x0 (one send() per frame, as libpcap)
 #   ringcap-batch           bench/tx_batch.c: ringcap_inject_batch, 256 frames per call
+#   ringcap-batch-v2        ... with RINGCAP_TPACKET_VERSION=2 (V2 TX frames instead of V3)
 #   ringcap-batch-bypass    ... with RINGCAP_QDISC_BYPASS=1
 #   ringcap-batch-linear    ... with RINGCAP_TX_LINEAR=1
+#   ringcap-batch-noring    ... with RINGCAP_TX_RING=0x0 (no TX ring: sendmmsg, 256 frames per call)
 #   ringcap-queue           bench/tx_batch.c: pcap_sendqueue_transmit, 256 records, sync 0
 #   ringcap-batch-<N>       ringcap_inject_batch with N frames per call (the 128-frame
 #                           ring is kicked once per 128), e.g. 1, 16, 64, 1024
@@ -19,6 +21,7 @@
 #   trafgen                 Debian's netsniff-ng trafgen, one CPU (its default: qdisc bypass)
 #   trafgen-qdisc           ... with -q (through the qdisc layer, like the others)
 #   raw-ring                bench/tx_raw.c: a plain TPACKET_V2 TX-ring loop, 256 per send()
+#   raw-ring-bypass         ... with PACKET_QDISC_BYPASS
 #   raw-ring-linear         ... with PACKET_VNET_HDR linear frames (ringcap's opt-in mode)
 #   raw-ring-1              ... zero-copy, one frame per send()
 #   raw-ring-linear-1       ... linear, one frame per send()
@@ -32,11 +35,17 @@
 #
 #   bench/tx.sh          RUNS=3 COUNT=2000000 SIZE=64 VARIANTS="..."
 #
+# bench/TX.md analyses these figures (where a frame's cost goes on veth, the
+# ceiling); bench/tx_profile.sh profiles the senders it builds.
+#
 # Prints `RESULT tx <variant> mpps|cpu_ns_per_frame|got <value>`, and
 #   RESULT tx ringcap-inject ratio_libpcap        ringcap pcap_inject rate / libpcap's
 #   RESULT tx ringcap-batch ratio_libpcap          batch rate / libpcap pcap_inject's
-#   RESULT tx ringcap-batch ratio_trafgen          batch rate / trafgen's
+#   RESULT tx ringcap-batch ratio_trafgen          batch rate / trafgen -q's (both through the qdisc)
+#   RESULT tx ringcap-batch-bypass ratio_trafgen   bypass batch rate / trafgen's (both bypass the
+#                                                  qdisc: trafgen's default)
 #   RESULT tx ringcap-queue ratio_libpcap          send queue rate / libpcap pcap_inject's
+#   RESULT tx ringcap-batch-v2 ratio_v3            V2 TX frames batch rate / V3 (the default)
 #   and the same with cpu_ratio_* (CPU per frame of the reference over ringcap's);
 #   RESULT tx open-<variant> ms_per_open|ring_kib <value>.
 set -eu
@@ -44,7 +53,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 COUNT=${COUNT:-2000000}
 SIZE=${SIZE:-64}
-VARIANTS=${VARIANTS:-"libpcap-inject ringcap-inject ringcap-inject-v2 ringcap-inject-linear ringcap-inject-noring ringcap-batch ringcap-batch-bypass ringcap-batch-linear ringcap-queue ringcap-batch-16 ringcap-batch-64 ringcap-batch-1024 ringcap-batch-1024-ring512 trafgen trafgen-qdisc raw-ring raw-ring-linear raw-ring-1 raw-ring-linear-1"}
+VARIANTS=${VARIANTS:-"libpcap-inject ringcap-inject ringcap-inject-v2 ringcap-inject-linear ringcap-inject-noring ringcap-batch ringcap-batch-v2 ringcap-batch-bypass ringcap-batch-linear ringcap-batch-noring ringcap-queue ringcap-batch-16 ringcap-batch-64 ringcap-batch-1024 ringcap-batch-1024-ring512 trafgen trafgen-qdisc raw-ring raw-ring-bypass raw-ring-linear raw-ring-1 raw-ring-linear-1"}
 OPEN_VARIANTS=${OPEN_VARIANTS:-"open-libpcap open-ringcap open-ringcap-noring"}
 OPENS=${OPENS:-20}
 OUT=bench/out/tx
@@ -74,7 +83,9 @@ run_one() {
         ringcap-inject-linear) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB RINGCAP_TX_LINEAR=1" ;;
         ringcap-inject-noring) cmd="$OUT/tx_inject btb $COUNT $SIZE" env="LD_LIBRARY_PATH=$LIB RINGCAP_TX_RING=0x0" ;;
         ringcap-batch) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" ;;
+        ringcap-batch-v2) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_TPACKET_VERSION=2" ;;
         ringcap-batch-bypass) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_QDISC_BYPASS=1" ;;
+        ringcap-batch-noring) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_TX_RING=0x0" ;;
         ringcap-batch-linear) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 256" env="RINGCAP_TX_LINEAR=1" ;;
         ringcap-queue) cmd="$OUT/tx_batch btb $COUNT $SIZE queue 256" ;;
         ringcap-batch-1024-ring512) cmd="$OUT/tx_batch btb $COUNT $SIZE batch 1024" env="RINGCAP_TX_RING=2048x512" ;;
@@ -85,6 +96,7 @@ run_one() {
         trafgen) cmd="$TRAFGEN" ;;
         trafgen-qdisc) cmd="$TRAFGEN -q" ;;
         raw-ring) cmd="$OUT/tx_raw btb $COUNT $SIZE 256 0 0" ;;
+        raw-ring-bypass) cmd="$OUT/tx_raw btb $COUNT $SIZE 256 0 1" ;;
         raw-ring-linear) cmd="$OUT/tx_raw btb $COUNT $SIZE 256 1 0" ;;
         raw-ring-1) cmd="$OUT/tx_raw btb $COUNT $SIZE 1 0 0" ;;
         raw-ring-linear-1) cmd="$OUT/tx_raw btb $COUNT $SIZE 1 1 0" ;;
@@ -137,9 +149,10 @@ ratio() { # variant reference
     awk -v a="$1" -v b="$2" '$1 == a { am = $2; ac = $3 } $1 == b { bm = $2; bc = $3 }
         END { if (am && bm) { printf "%.3f %.3f\n", am / bm, bc / ac } }' "$OUT/summary.tmp"
 }
+# Like with like: trafgen bypasses the qdisc unless -q.
 for pair in "ringcap-inject libpcap-inject libpcap" "ringcap-batch libpcap-inject libpcap" \
-            "ringcap-batch trafgen trafgen" "ringcap-batch-bypass trafgen trafgen" \
-            "ringcap-queue libpcap-inject libpcap"; do
+            "ringcap-batch trafgen-qdisc trafgen" "ringcap-batch-bypass trafgen trafgen" \
+            "ringcap-queue libpcap-inject libpcap" "ringcap-batch-v2 ringcap-batch v3"; do
     set -- $pair
     r=$(ratio "$1" "$2")
     [ -n "$r" ] || continue

@@ -6,7 +6,7 @@
  *   snaplen=N  promisc  immediate  dlt=N  dir=in|out|inout  nano  next_ex
  *   all (print every packet, for quiet links and short snapshots)
  * Prints READY once the capture is active, then one line per test frame,
- * then the statistics.
+ * then the statistics (ps_recv and ps_drop).
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -125,7 +125,9 @@ int main(int argc, char **argv)
 	}
 	struct pcap_stat s;
 	pcap_stats(p, &s);
-	printf("drop=%u\n", s.ps_drop);
+	/* ps_recv counts what the kernel handed the socket, also packets the
+	 * direction then dropped in userland (outgoing ones with PCAP_D_IN). */
+	printf("recv=%u drop=%u\n", s.ps_recv, s.ps_drop);
 	pcap_close(p);
 	return 0;
 }

@@ -2,7 +2,8 @@
  * values and error texts on every kind of handle (not activated, dead,
  * savefile, "any", cooked, live), the size checks, oversize and malformed
  * frames, a device that goes down and comes back, and whether a handle (or
- * another one on the same device) captures what was sent. Built against the
+ * another one on the same device) captures what was sent, with and without
+ * pcap_setdirection. Built against the
  * system libpcap and against ringcap and run in identical private
  * namespaces; the outputs and the frames arriving at the peer must match.
  *
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: inject_cmp <dev> <peer dev> <cooked dev> <tmp file>\n");
 		return 2;
 	}
-	const char *dev = argv[1], *cooked_dev = argv[3], *tmp = argv[4];
+	const char *dev = argv[1], *peer_dev = argv[2], *cooked_dev = argv[3], *tmp = argv[4];
 	u_char f[2000];
 	unsigned seq = 0;
 	char eb[PCAP_ERRBUF_SIZE];
@@ -138,6 +139,34 @@ int main(int argc, char **argv)
 	SHOWERR(p, pcap_inject(p, f, 1518));
 	printf("own frames captured = %d\n", drain(p, 200));
 	printf("witness captured = %d\n", drain(witness, 200));
+
+	/* Direction and injected frames: witnesses capturing only outgoing or
+	 * only incoming packets on the sending device, and the sender itself
+	 * asking for outgoing ones; 10 frames injected, 3 arriving from the
+	 * peer. ps_recv counts what each socket received, also the packets its
+	 * direction then dropped. */
+	pcap_t *w_out = open_live(dev), *w_in = open_live(dev), *peer = open_live(peer_dev);
+	pcap_setnonblock(w_out, 1, eb);
+	pcap_setnonblock(w_in, 1, eb);
+	SHOWERR(w_out, pcap_setdirection(w_out, PCAP_D_OUT));
+	SHOWERR(w_in, pcap_setdirection(w_in, PCAP_D_IN));
+	SHOWERR(p, pcap_setdirection(p, PCAP_D_OUT));
+	for (int i = 0; i < 10; i++)
+		SHOWERR(p, pcap_inject(p, f, frame(f, seq++, 80)));
+	for (int i = 0; i < 3; i++)
+		SHOWERR(peer, pcap_inject(peer, f, frame(f, seq++, 70)));
+	printf("sender (PCAP_D_OUT) captured = %d\n", drain(p, 200));
+	printf("witness PCAP_D_OUT captured = %d\n", drain(w_out, 200));
+	printf("witness PCAP_D_IN captured = %d\n", drain(w_in, 200));
+	struct pcap_stat st;
+	pcap_stats(w_out, &st);
+	printf("witness PCAP_D_OUT ps_recv = %u\n", st.ps_recv);
+	pcap_stats(w_in, &st);
+	printf("witness PCAP_D_IN ps_recv = %u\n", st.ps_recv);
+	SHOWERR(p, pcap_setdirection(p, PCAP_D_INOUT));
+	pcap_close(w_out);
+	pcap_close(w_in);
+	pcap_close(peer);
 
 	/* The device goes down and comes back. */
 	char cmd[128];

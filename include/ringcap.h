@@ -91,13 +91,15 @@
 #define RINGCAP_TX_TSTAMP_OFF 0
 
 /*
- Software TX timestamps (PACKET_TIMESTAMP with SOF_TIMESTAMPING_SOFTWARE).
+ Software TX timestamps (the ring's PACKET_TIMESTAMP stamp, else the
+ socket's SOF_TIMESTAMPING_TX_SOFTWARE one).
  */
 #define RINGCAP_TX_TSTAMP_SOFTWARE 1
 
 /*
- The NIC's TX timestamp where it has one (SOF_TIMESTAMPING_RAW_HARDWARE),
- else the software one.
+ The NIC's TX timestamp where it has one (SOF_TIMESTAMPING_RAW_HARDWARE;
+ the NIC must have hardware timestamping switched on), else the software
+ one.
  */
 #define RINGCAP_TX_TSTAMP_HARDWARE 2
 
@@ -380,10 +382,23 @@ int ringcap_stats_ex(pcap_t *p, struct ringcap_stats *out);
  Returns the number of frames sent. Fewer than `count` means sending
  stopped at frame (return value): `pcap_geterr(p)` names it and says why
  (too long, empty, refused by the kernel, would block in non-blocking
- mode, device down). A negative `PCAP_ERROR*` code, with `pcap_geterr`
- set, when no frame was sent because of an error. In blocking mode a full
- ring waits for room and a device queue that drops (ENOBUFS) is retried
- for up to a second.
+ mode, device down, interrupted by `pcap_breakloop`). A negative
+ `PCAP_ERROR*` code, with `pcap_geterr` set, when no frame was sent
+ because of an error (PCAP_ERROR_BREAK when a breakloop interrupted the
+ wait for room). In blocking mode a full ring waits for room (the call
+ sleeps until the kernel completes a frame; `pcap_breakloop` from another
+ thread or a signal handler interrupts it, and stays pending for the next
+ read) and a device queue that drops (ENOBUFS) is retried for up to a
+ second.
+
+ With PACKET_LOSS (`ringcap_set_tx_loss`) the kernel discards malformed
+ frames and goes on with the next: a discarded frame is not sent and not
+ counted, and `pcap_geterr(p)` names every discarded frame ("the kernel
+ discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent"). So
+ under PACKET_LOSS the return value is the number of frames sent, which
+ is `count` minus the discarded frames when nothing stopped the batch;
+ after a stop, the stopping frame's index is the return value plus the
+ number of frames discarded before it.
  */
 int ringcap_inject_batch(pcap_t *p, const struct ringcap_frame *frames, int count);
 
@@ -427,9 +442,12 @@ int ringcap_set_tx_data_offset(pcap_t *p, unsigned int offset);
 
 /*
  `ringcap_set_tx_loss(p, on)`: PACKET_LOSS. The kernel discards a frame
- it finds malformed and goes on with the next, instead of stopping at it
- (which ringcap reports as an error naming the frame); discarded frames
- count as sent. Before activation only.
+ it finds malformed (shorter than the device's link header) and goes on
+ with the next, instead of stopping at it (which ringcap reports as an
+ error naming the frame). Discarded frames are not sent: send calls do
+ not count them and name them in `pcap_geterr` (see
+ `ringcap_inject_batch`); `pcap_inject` of a discarded frame returns
+ PCAP_ERROR. Before activation only.
  */
 int ringcap_set_tx_loss(pcap_t *p, int on);
 
@@ -450,8 +468,15 @@ int ringcap_set_tx_linear(pcap_t *p, int on);
 /*
  `ringcap_set_tx_timestamps(p, mode)`: `RINGCAP_TX_TSTAMP_OFF`,
  `_SOFTWARE` or `_HARDWARE`. With timestamps on, each send call waits
- until its frames completed and records their timestamps (read them with
- `ringcap_get_tx_timestamps`). Before or after activation; needs the TX
+ (up to a second) until its frames completed and records their
+ timestamps (read them with `ringcap_get_tx_timestamps`): the TX ring
+ frame's stamp where the kernel writes one, else the socket's TX
+ timestamp (SO_TIMESTAMPING, taken by the driver as the frame leaves for
+ the device: veth and most NIC drivers give one). A frame can be left
+ without a stamp: its stamp came after the call stopped waiting, the
+ kernel dropped it for lack of receive-buffer space (ringcap raises
+ SO_RCVBUF to hold one TX ring of stamps, within net.core.rmem_max), or
+ the driver does not stamp. Before or after activation; needs the TX
  ring. 0, or PCAP_ERROR with `pcap_geterr` set.
  */
 int ringcap_set_tx_timestamps(pcap_t *p, int mode);
@@ -459,8 +484,10 @@ int ringcap_set_tx_timestamps(pcap_t *p, int mode);
 /*
  `ringcap_get_tx_timestamps(p, out, max)`: copy the TX timestamps of the
  frames the last send call on `p` sent (`pcap_inject`, `pcap_sendpacket`,
- `ringcap_inject_batch`, `pcap_sendqueue_transmit`), oldest first, at
- most `max` of them, into the caller's `out`. Returns how many were
+ `ringcap_inject_batch`, `pcap_sendqueue_transmit`), oldest first, one
+ per frame sent (frames discarded under PACKET_LOSS have none), at most
+ `max` of them, into the caller's `out`. A frame the kernel gave no stamp
+ has `source` 0 (see `ringcap_set_tx_timestamps`). Returns how many were
  copied (with `out` NULL: how many there are), or PCAP_ERROR.
  */
 int ringcap_get_tx_timestamps(pcap_t *p, struct ringcap_tx_timestamp *out, int max);

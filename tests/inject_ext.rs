@@ -18,7 +18,9 @@ use ringcap::packet::{Breaker, PacketSource};
 /// What inject_ext.c prints (stale error texts included: `pcap_geterr`
 /// keeps the last error, as in libpcap). The 1024 x 100 ring is 25 blocks of
 /// four frames; the lossy batch's 10-byte frame is discarded by the kernel,
-/// so it has no timestamp; a 4096-byte queue holds 33 records of 24 + 100.
+/// so it is not counted as sent and has no timestamp; every frame sent has
+/// a software stamp (hardware mode too: veth has no NIC clock); a 4096-byte
+/// queue holds 33 records of 24 + 100.
 const EXPECTED: &str = r#"ringcap_set_tx_ring(in, 2048, 0) = -1 [ringcap_set_tx_ring: frame size 2048 and frame count 0 must both be non-zero (or both 0 for no TX ring)]
 ringcap_set_tx_ring(in, 1024, 100) = 0 [ringcap_set_tx_ring: frame size 2048 and frame count 0 must both be non-zero (or both 0 for no TX ring)]
 ringcap_set_qdisc_bypass(in, 1) = 0 [ringcap_set_tx_ring: frame size 2048 and frame count 0 must both be non-zero (or both 0 for no TX ring)]
@@ -36,13 +38,16 @@ ringcap_set_tx_ring(in, 2048, 16) = -4 [ringcap_set_tx_ring: the kernel takes th
 ringcap_set_tx_data_offset(in, 0) = -4 [ringcap_set_tx_data_offset: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
 ringcap_set_tx_loss(in, 0) = -4 [ringcap_set_tx_loss: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
 ringcap_set_tx_linear(in, 1) = -4 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
-ringcap_inject_batch(in, frames, 4) = 4 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
+ringcap_inject_batch(in, frames, 4) = 3 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
 skip 1
-stamps = 4, discarded frame none, bad 0
-ringcap_set_tx_timestamps(in, RINGCAP_TX_TSTAMP_OFF) = 0 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
-ringcap_inject_batch(in, frames, 2) = 2 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
-ringcap_get_tx_timestamps(in, ts, 8) = 0 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
-ringcap_set_qdisc_bypass(in, 0) = 0 [ringcap_set_tx_linear: the kernel takes this option only before the TX ring exists; call it before pcap_activate]
+stamps = 3, software, on the wall clock, in order: 3
+ringcap_set_tx_timestamps(in, RINGCAP_TX_TSTAMP_HARDWARE) = 0 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
+ringcap_inject_batch(in, frames, 2) = 2 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
+hardware mode: stamps = 2, sources 1 1
+ringcap_set_tx_timestamps(in, RINGCAP_TX_TSTAMP_OFF) = 0 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
+ringcap_inject_batch(in, frames, 2) = 2 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
+ringcap_get_tx_timestamps(in, ts, 8) = 0 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
+ringcap_set_qdisc_bypass(in, 0) = 0 [the kernel discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent]
 ringcap_set_qdisc_bypass(dead, 1) = -1 [Packets can't be sent on a pcap_open_dead pcap_t]
 ringcap_set_tx_ring(dead, 2048, 16) = -1 [Packets can't be sent on a pcap_open_dead pcap_t]
 ringcap_inject_batch(dead, frames, 1) = -1 [Packets can't be sent on a pcap_open_dead pcap_t]
@@ -70,7 +75,7 @@ ringcap_inject_batch(any, frames, 1) = -1 [Sending packets isn't supported on th
 ringcap_get_tx_ring(any, &fs, &fc) = 0 [Sending packets isn't supported on the "any" device]
 any tx ring 0 x 0
 ringcap_set_qdisc_bypass(any, 1) = -1 [Sending packets isn't supported on the "any" device]
-done, 577 frames
+done, 579 frames
 "#;
 
 /// The frame inject_ext.c sends with sequence number `seq` (and `len` bytes).

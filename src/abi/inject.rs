@@ -52,10 +52,12 @@ pub struct ringcap_tx_timestamp {
 
 /// `ringcap_set_tx_timestamps` modes.
 pub const RINGCAP_TX_TSTAMP_OFF: c_int = 0;
-/// Software TX timestamps (PACKET_TIMESTAMP with SOF_TIMESTAMPING_SOFTWARE).
+/// Software TX timestamps (the ring's PACKET_TIMESTAMP stamp, else the
+/// socket's SOF_TIMESTAMPING_TX_SOFTWARE one).
 pub const RINGCAP_TX_TSTAMP_SOFTWARE: c_int = 1;
-/// The NIC's TX timestamp where it has one (SOF_TIMESTAMPING_RAW_HARDWARE),
-/// else the software one.
+/// The NIC's TX timestamp where it has one (SOF_TIMESTAMPING_RAW_HARDWARE;
+/// the NIC must have hardware timestamping switched on), else the software
+/// one.
 pub const RINGCAP_TX_TSTAMP_HARDWARE: c_int = 2;
 
 /// The bytes of a `struct pcap_pkthdr`.
@@ -87,7 +89,9 @@ fn live_send_side<'a>(h: &'a pcap_t, what: &str) -> Result<&'a Arc<LiveShared>, 
 /// (the caller keeps `buf`; it is copied into the TX ring before the call
 /// returns, and the frame has been handed to the device by then). Returns
 /// `size`, or PCAP_ERROR (-1) / PCAP_ERROR_NOT_ACTIVATED with `pcap_geterr`
-/// set, in libpcap's words (`send: <strerror>` for kernel errors).
+/// set, in libpcap's words (`send: <strerror>` for kernel errors). A
+/// blocking handle whose TX ring is full waits for room; `pcap_breakloop`
+/// interrupts the wait (PCAP_ERROR, "send: interrupted by pcap_breakloop").
 #[no_mangle]
 pub unsafe extern "C" fn pcap_inject(p: *mut pcap_t, buf: *const c_void, size: usize) -> c_int {
     ffi!(code::ERROR, {
@@ -155,10 +159,23 @@ pub unsafe extern "C" fn pcap_sendpacket(p: *mut pcap_t, buf: *const c_uchar, si
 /// Returns the number of frames sent. Fewer than `count` means sending
 /// stopped at frame (return value): `pcap_geterr(p)` names it and says why
 /// (too long, empty, refused by the kernel, would block in non-blocking
-/// mode, device down). A negative `PCAP_ERROR*` code, with `pcap_geterr`
-/// set, when no frame was sent because of an error. In blocking mode a full
-/// ring waits for room and a device queue that drops (ENOBUFS) is retried
-/// for up to a second.
+/// mode, device down, interrupted by `pcap_breakloop`). A negative
+/// `PCAP_ERROR*` code, with `pcap_geterr` set, when no frame was sent
+/// because of an error (PCAP_ERROR_BREAK when a breakloop interrupted the
+/// wait for room). In blocking mode a full ring waits for room (the call
+/// sleeps until the kernel completes a frame; `pcap_breakloop` from another
+/// thread or a signal handler interrupts it, and stays pending for the next
+/// read) and a device queue that drops (ENOBUFS) is retried for up to a
+/// second.
+///
+/// With PACKET_LOSS (`ringcap_set_tx_loss`) the kernel discards malformed
+/// frames and goes on with the next: a discarded frame is not sent and not
+/// counted, and `pcap_geterr(p)` names every discarded frame ("the kernel
+/// discarded frame 1 (10 bytes) as malformed (PACKET_LOSS); not sent"). So
+/// under PACKET_LOSS the return value is the number of frames sent, which
+/// is `count` minus the discarded frames when nothing stopped the batch;
+/// after a stop, the stopping frame's index is the return value plus the
+/// number of frames discarded before it.
 #[no_mangle]
 pub unsafe extern "C" fn ringcap_inject_batch(p: *mut pcap_t, frames: *const ringcap_frame, count: c_int) -> c_int {
     ffi!(code::ERROR, {
@@ -280,8 +297,10 @@ pub unsafe extern "C" fn pcap_sendqueue_queue(queue: *mut pcap_send_queue, pkt_h
 /// in order; with `sync` non-zero, spaced as their timestamps are (read as
 /// microseconds, as WinPcap/Npcap do; the first goes at once). Returns the
 /// number of queue bytes sent (whole records); less than `queue->len`
-/// means an error stopped it, and `pcap_geterr(p)` says which packet and
-/// why. The queue stays the caller's and unchanged.
+/// means an error stopped it, or the kernel discarded malformed packets
+/// under PACKET_LOSS (their records' bytes are not counted, and the packets
+/// after them still go), and `pcap_geterr(p)` says which packets and why.
+/// The queue stays the caller's and unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_sendqueue_transmit(p: *mut pcap_t, queue: *mut pcap_send_queue, sync: c_int) -> c_uint {
     ffi!(0, {
@@ -461,9 +480,12 @@ pub extern "C" fn ringcap_set_tx_data_offset(p: *mut pcap_t, offset: c_uint) -> 
 }
 
 /// `ringcap_set_tx_loss(p, on)`: PACKET_LOSS. The kernel discards a frame
-/// it finds malformed and goes on with the next, instead of stopping at it
-/// (which ringcap reports as an error naming the frame); discarded frames
-/// count as sent. Before activation only.
+/// it finds malformed (shorter than the device's link header) and goes on
+/// with the next, instead of stopping at it (which ringcap reports as an
+/// error naming the frame). Discarded frames are not sent: send calls do
+/// not count them and name them in `pcap_geterr` (see
+/// `ringcap_inject_batch`); `pcap_inject` of a discarded frame returns
+/// PCAP_ERROR. Before activation only.
 #[no_mangle]
 pub extern "C" fn ringcap_set_tx_loss(p: *mut pcap_t, on: c_int) -> c_int {
     ffi!(code::ERROR, {
@@ -506,8 +528,15 @@ pub extern "C" fn ringcap_set_tx_linear(p: *mut pcap_t, on: c_int) -> c_int {
 
 /// `ringcap_set_tx_timestamps(p, mode)`: `RINGCAP_TX_TSTAMP_OFF`,
 /// `_SOFTWARE` or `_HARDWARE`. With timestamps on, each send call waits
-/// until its frames completed and records their timestamps (read them with
-/// `ringcap_get_tx_timestamps`). Before or after activation; needs the TX
+/// (up to a second) until its frames completed and records their
+/// timestamps (read them with `ringcap_get_tx_timestamps`): the TX ring
+/// frame's stamp where the kernel writes one, else the socket's TX
+/// timestamp (SO_TIMESTAMPING, taken by the driver as the frame leaves for
+/// the device: veth and most NIC drivers give one). A frame can be left
+/// without a stamp: its stamp came after the call stopped waiting, the
+/// kernel dropped it for lack of receive-buffer space (ringcap raises
+/// SO_RCVBUF to hold one TX ring of stamps, within net.core.rmem_max), or
+/// the driver does not stamp. Before or after activation; needs the TX
 /// ring. 0, or PCAP_ERROR with `pcap_geterr` set.
 #[no_mangle]
 pub extern "C" fn ringcap_set_tx_timestamps(p: *mut pcap_t, mode: c_int) -> c_int {
@@ -533,8 +562,10 @@ pub extern "C" fn ringcap_set_tx_timestamps(p: *mut pcap_t, mode: c_int) -> c_in
 
 /// `ringcap_get_tx_timestamps(p, out, max)`: copy the TX timestamps of the
 /// frames the last send call on `p` sent (`pcap_inject`, `pcap_sendpacket`,
-/// `ringcap_inject_batch`, `pcap_sendqueue_transmit`), oldest first, at
-/// most `max` of them, into the caller's `out`. Returns how many were
+/// `ringcap_inject_batch`, `pcap_sendqueue_transmit`), oldest first, one
+/// per frame sent (frames discarded under PACKET_LOSS have none), at most
+/// `max` of them, into the caller's `out`. A frame the kernel gave no stamp
+/// has `source` 0 (see `ringcap_set_tx_timestamps`). Returns how many were
 /// copied (with `out` NULL: how many there are), or PCAP_ERROR.
 #[no_mangle]
 pub unsafe extern "C" fn ringcap_get_tx_timestamps(p: *mut pcap_t, out: *mut ringcap_tx_timestamp, max: c_int) -> c_int {

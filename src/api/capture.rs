@@ -245,8 +245,8 @@ impl Capture {
     }
 
     /// `pcap_setdirection`.
-    pub fn set_direction(&mut self, d: Direction) -> Result<()> {
-        self.inner.set_direction(d)
+    pub fn set_direction(&mut self, d: Direction) {
+        self.inner.set_direction(d);
     }
 
     pub fn set_nonblocking(&mut self, on: bool) -> Result<()> {

@@ -303,15 +303,14 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         sock.set_nonblocking(true).map_err(|e| os_err("F_SETFL", &e))?;
     }
     let rx = sock.rx_ring().ok_or_else(|| Error::msg("rx ring missing after setup"))?;
-    let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx)?;
+    let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx, breaker.clone())?;
     let binding = fanout::Binding {
         netns: crate::sys::ns::current_net_id().ok(),
         ifindex: ifindex.max(0),
         device: device.clone(),
         protocol,
     };
-    let mut shared = LiveShared::new(sock, &device, opts.promisc, fanout::Fanout::new(binding));
-    *shared.tx.get_mut() = sender;
+    let shared = LiveShared::new(sock, &device, opts.promisc, fanout::Fanout::new(binding), sender);
     if let Some(spec) = &opts.fanout {
         shared.join_fanout(spec)?;
     }

@@ -34,6 +34,10 @@ pub struct LiveShared {
     /// The fanout group this handle joined (after `sock`, so the socket
     /// leaves the kernel's group before the process-wide record).
     pub fanout: Fanout,
+    /// TX timestamps waiting for the sender, which the wait loop drains
+    /// from the socket's error queue (a non-empty one makes poll report
+    /// POLLERR).
+    tx_stamps: Arc<parking_lot::Mutex<super::txstamp::Stash>>,
 }
 
 /// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
@@ -45,7 +49,7 @@ pub struct Stats {
 }
 
 impl LiveShared {
-    pub fn new(sock: PacketSocket, device: &str, promisc: bool, fanout: Fanout) -> LiveShared {
+    pub fn new(sock: PacketSocket, device: &str, promisc: bool, fanout: Fanout, tx: super::inject::Sender) -> LiveShared {
         let base = if promisc { sysfs_drops(device) } else { 0 };
         let current = CurrentPacket::new(sock.version().unwrap_or(crate::ring::Version::V3));
         LiveShared {
@@ -55,8 +59,9 @@ impl LiveShared {
             promisc,
             sysfs_last: AtomicI64::new(base),
             ifdrop: AtomicU64::new(0),
-            tx: Default::default(),
             fanout,
+            tx_stamps: tx.stash(),
+            tx: parking_lot::Mutex::new(tx),
         }
     }
 
@@ -358,18 +363,16 @@ impl LiveCapture {
         Ok(())
     }
 
-    /// `pcap_setdirection`. Inbound-only captures ask the kernel not to
-    /// clone outgoing packets to the socket at all (PACKET_IGNORE_OUTGOING);
-    /// the userland check stays for kernels without it and for `lo`.
-    pub fn set_direction(&mut self, dir: Direction) -> Result<()> {
-        let ignore = (dir == Direction::In) as i32;
-        match self.shared.sock.set_int(libc::SOL_PACKET, libc::PACKET_IGNORE_OUTGOING, ignore) {
-            Ok(()) => {}
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOPROTOOPT) | Some(libc::EINVAL)) => {}
-            Err(e) => return Err(Error::os("setsockopt (PACKET_IGNORE_OUTGOING)", &e)),
-        }
+    /// `pcap_setdirection`: checked in userland on each packet's type, as
+    /// libpcap does. Not PACKET_IGNORE_OUTGOING, although the kernel would
+    /// then skip cloning outgoing packets for an inbound-only capture: it
+    /// changes what users see. libpcap's `ps_recv` (tcpdump's "received by
+    /// filter") counts the outgoing packets the socket received and the
+    /// direction check dropped (10 frames sent from the capture interface
+    /// with PCAP_D_IN: libpcap 10, IGNORE_OUTGOING 0; c-tests/capture_cmp.c
+    /// pins it against the system libpcap).
+    pub fn set_direction(&mut self, dir: Direction) {
         self.d.set_direction(dir);
-        Ok(())
     }
 
     /// `pcap_setfilter`: attach the program to the socket (rewritten for
@@ -476,6 +479,9 @@ impl LiveCapture {
                 let err = sock.take_error().unwrap_or_else(|e| e.raw_os_error().unwrap_or(0));
                 match err {
                     libc::ENETDOWN => self.netdown = true,
+                    // TX timestamps in the error queue are no error: keep
+                    // them for the sender.
+                    0 if shared.tx_stamps.lock().drain(sock).unwrap_or(0) > 0 => {}
                     0 => return Err(Error::msg("Error condition on packet socket: Reported error was 0")),
                     e => {
                         return Err(Error::os("Error condition on packet socket", &std::io::Error::from_raw_os_error(e)))

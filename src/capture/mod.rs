@@ -13,6 +13,7 @@ pub mod linktype;
 pub mod live;
 pub mod options;
 pub mod tstamp;
+pub mod txstamp;
 
 pub use activate::{activate, normalize_snaplen, Activated};
 pub use deliver::Direction;

@@ -274,6 +274,16 @@ impl PacketSocket {
         Ok(KernelStats { packets, drops, freeze_q_cnt })
     }
 
+    /// `sendmmsg`: each buffer one message (sockets without a TX ring).
+    pub fn send_many(&self, bufs: &[&[u8]], flags: i32) -> io::Result<usize> {
+        sock::send_many(self.fd.as_fd(), bufs, flags)
+    }
+
+    /// The next TX timestamp waiting in the socket's error queue, if any.
+    pub fn recv_tx_stamp(&self) -> io::Result<Option<crate::sys::errqueue::QueuedStamp>> {
+        crate::sys::errqueue::recv_stamp(self.fd.as_fd())
+    }
+
     /// `send(fd, buf, flags)`; an empty buffer kicks the TX ring.
     pub fn send(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
         sock::send(self.fd.as_fd(), buf, flags)

@@ -410,11 +410,13 @@ impl TxRing {
     }
 
     /// Hand every frame marked for sending to the kernel: one `send()` with
-    /// no data. With `dontwait` it returns once each frame went to the
-    /// device (or failed); without, on a blocking socket, it also waits
-    /// until every frame in flight has completed. Call `settle` after it.
-    pub fn kick(&self, sock: &PacketSocket, dontwait: bool) -> io::Result<()> {
-        sock.send(&[], if dontwait { libc::MSG_DONTWAIT } else { 0 }).map(drop)
+    /// no data and MSG_DONTWAIT, which returns once each frame went to the
+    /// device or failed (a blocking one would also wait until every frame
+    /// in flight completed, and could not be interrupted by a breakloop).
+    /// Returns the bytes of the frames the kernel transmitted (discarded
+    /// ones not counted: its `len_sum`). Call `settle` after it.
+    pub fn kick(&self, sock: &PacketSocket) -> io::Result<usize> {
+        sock.send(&[], libc::MSG_DONTWAIT)
     }
 
     /// Count the queued frames the kernel took and drop them from the queue.

@@ -6,6 +6,7 @@
 //! that the ring, capture and savefile code call.
 #![allow(unsafe_code)]
 
+pub mod errqueue;
 pub mod filemap;
 pub mod ifaddrs;
 pub mod mmap;

@@ -1,9 +1,10 @@
-//! `poll(2)` and the eventfd that wakes a blocked poll (for `pcap_breakloop`).
+//! Waiting: `poll(2)`, edge-triggered `epoll(7)`, and the eventfd that wakes
+//! a blocked wait (for `pcap_breakloop`).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-pub use libc::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM};
+pub use libc::{EPOLLIN, EPOLLOUT, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM};
 
 /// What `poll` said about one descriptor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,6 +50,44 @@ pub fn poll2(
     let rc = unsafe { libc::poll(fds.as_mut_ptr(), n as libc::nfds_t, timeout_ms) };
     super::cvt(rc)?;
     Ok((Revents(fds[0].revents), Revents(if n == 2 { fds[1].revents } else { 0 })))
+}
+
+/// An epoll set whose members are watched edge-triggered (EPOLLET): a wait
+/// returns when something happened to a member since the last wait (or, the
+/// first time, when a member is ready), not while a condition merely holds.
+/// The TX ring needs this: a packet socket reports POLLOUT whenever its send
+/// buffer has room, also while every TX ring frame is still in flight, so a
+/// level-triggered poll(POLLOUT) would return at once, again and again; the
+/// kernel's wake-up on each completed frame is the event worth waiting for.
+#[derive(Debug)]
+pub struct Epoll {
+    fd: OwnedFd,
+}
+
+impl Epoll {
+    pub fn new() -> io::Result<Epoll> {
+        // SAFETY: epoll_create1 has no memory preconditions; checked.
+        let fd = super::cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        // SAFETY: `fd` is a fresh descriptor that we now own exclusively.
+        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    /// Watch `fd` for `events` (EPOLLIN, EPOLLOUT, ...; EPOLLET is added),
+    /// reported with `token`.
+    pub fn add(&self, fd: BorrowedFd<'_>, events: i32, token: u64) -> io::Result<()> {
+        let mut ev = libc::epoll_event { events: (events | libc::EPOLLET) as u32, u64: token };
+        // SAFETY: `ev` is a live epoll_event; the kernel copies it.
+        super::cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd.as_raw_fd(), &mut ev) }).map(drop)
+    }
+
+    /// Wait up to `timeout_ms` (< 0: forever) for events; the tokens of the
+    /// members that had one (at most two), or `Err` (EINTR included).
+    pub fn wait(&self, timeout_ms: i32) -> io::Result<([u64; 2], usize)> {
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 2];
+        // SAFETY: `evs` is writable for 2 events, the count we pass.
+        let n = super::cvt(unsafe { libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), 2, timeout_ms) })? as usize;
+        Ok(([evs[0].u64, evs[1].u64], n))
+    }
 }
 
 /// A non-blocking eventfd used as a doorbell.
@@ -135,5 +174,19 @@ mod tests {
         e.drain();
         let (_, b) = poll2(e2.as_fd(), POLLIN, Some(e.as_fd()), 0).unwrap();
         assert!(!b.readable());
+    }
+
+    #[test]
+    fn epoll_is_edge_triggered() {
+        let e = EventFd::new().unwrap();
+        let ep = Epoll::new().unwrap();
+        ep.add(e.as_fd(), EPOLLIN, 7).unwrap();
+        assert_eq!(ep.wait(0).unwrap().1, 0, "nothing yet");
+        e.signal();
+        assert_eq!(ep.wait(1000).unwrap(), ([7, 0], 1));
+        // Still readable (not drained), but nothing new happened.
+        assert_eq!(ep.wait(0).unwrap().1, 0, "an edge is reported once");
+        e.signal();
+        assert_eq!(ep.wait(1000).unwrap(), ([7, 0], 1));
     }
 }

@@ -198,6 +198,30 @@ pub fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: i32) -> io::Result<usize> {
     super::cvt_ssize(unsafe { libc::send(fd.as_raw_fd(), p, buf.len(), flags) })
 }
 
+/// `sendmmsg(fd, ...)`: each buffer as one message; returns how many the
+/// kernel sent (fewer than given when a later one failed: the next call
+/// reports that error), or the error of the first.
+pub fn send_many(fd: BorrowedFd<'_>, bufs: &[&[u8]], flags: i32) -> io::Result<usize> {
+    let n = bufs.len().min(1024); // UIO_MAXIOV: the kernel's cap per call
+    let mut iov: Vec<libc::iovec> =
+        bufs[..n].iter().map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() }).collect();
+    let mut msgs: Vec<libc::mmsghdr> = iov
+        .iter_mut()
+        .map(|v| {
+            // SAFETY: msghdr is plain integers and pointers; all-zero is valid.
+            let mut h: libc::msghdr = unsafe { std::mem::zeroed() };
+            h.msg_iov = v;
+            h.msg_iovlen = 1;
+            libc::mmsghdr { msg_hdr: h, msg_len: 0 }
+        })
+        .collect();
+    // SAFETY: `msgs` holds `n` headers, each pointing to one iovec in `iov`
+    // that points to a live caller buffer; the kernel only reads them (and
+    // writes msg_len).
+    let rc = unsafe { libc::sendmmsg(fd.as_raw_fd(), msgs.as_mut_ptr(), n as libc::c_uint, flags) };
+    super::cvt(rc).map(|r| r as usize)
+}
+
 /// Get or set O_NONBLOCK.
 pub fn nonblocking(fd: BorrowedFd<'_>) -> io::Result<bool> {
     // SAFETY: F_GETFL has no memory arguments.
