@@ -8,8 +8,10 @@ mod common;
 use common::netns::{frame, vlan_frame, with_veth, Sender};
 use common::{build_c, start_until_ready, Against};
 
-/// The frames the test sends: (frame, pkttype, (tpid, tci) or none).
-fn frames(v: &common::netns::Veth, n: u32) -> Vec<(Vec<u8>, u8, Option<(u16, u16)>)> {
+/// A frame the test sends, its packet type, and its VLAN tag (TPID, TCI).
+type Sent = (Vec<u8>, u8, Option<(u16, u16)>);
+
+fn frames(v: &common::netns::Veth, n: u32) -> Vec<Sent> {
     (0..n)
         .map(|i| match i % 4 {
             0 => (frame([0xff; 6], v.b_mac, i, 60), 1, None),

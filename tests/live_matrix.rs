@@ -58,8 +58,9 @@ fn matrix_case(version: Version, precision: Precision, snaplen: i32) {
             assert_eq!(h.caplen as usize, f.len().min(limit), "caplen of frame {i}");
             assert_eq!(data.as_slice(), &f[..f.len().min(limit)], "bytes of frame {i}");
             let frac_max = if precision == Precision::Nano { 1_000_000_000 } else { 1_000_000 };
-            assert!((0..frac_max).contains(&(h.ts.tv_usec as i64)), "fraction in range");
+            #[allow(clippy::unnecessary_cast)] // time_t/suseconds_t are not i64 everywhere
             let t = (h.ts.tv_sec as i64, h.ts.tv_usec as i64);
+            assert!((0..frac_max).contains(&t.1), "fraction in range");
             assert!(t >= last, "timestamps monotonic: {t:?} after {last:?}");
             last = t;
         }
