@@ -171,6 +171,7 @@ pub fn fuzz_corpus(target: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 pub mod netns;
+pub mod private_etc;
 
 /// A C test program running in the current namespace, with its output read
 /// up to the line `READY` (the point where the harness starts sending).
