@@ -141,6 +141,12 @@ fn str2tok(s: &str, toks: &[(i32, &str)]) -> Option<i32> {
     toks.iter().find(|t| t.1.eq_ignore_ascii_case(s)).map(|t| t.0)
 }
 
+/// The deepest parser stack libpcap's bison parser grows (`YYMAXDEPTH`):
+/// an expression nested deeper fails with "memory exhausted" when a push
+/// fills it. The limit also bounds the recursion of the later passes over
+/// the nested values.
+const MAX_DEPTH: usize = 10_000;
+
 /// Parse `expr` and generate its code into `g`; on failure, the message
 /// libpcap would leave in its error buffer.
 pub fn parse(expr: &str, g: &mut Gen) -> Result<(), String> {
@@ -151,6 +157,12 @@ pub fn parse(expr: &str, g: &mut Gen) -> Result<(), String> {
     let mut la: Option<Tok> = None;
     let syntax = "can't parse filter expression: syntax error".to_string();
     loop {
+        // Checked after every push (shift or goto), before anything else,
+        // as bison does.
+        if stack.len() >= MAX_DEPTH {
+            err.set("can't parse filter expression: memory exhausted".into());
+            return Err(err.msg.unwrap_or_default());
+        }
         let state = stack.last().expect("parser stack never empty").0;
         if state == tables.final_state {
             return Ok(());
