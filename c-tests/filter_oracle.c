@@ -8,6 +8,10 @@
  *   C <dlt> <snaplen> <optimize> <netmask> <expr>
  *       -> "OK <n> <code jt jf k,...>" or "ERR <pcap_geterr text>" (with
  *          newline and backslash escaped as \n and \\)
+ *   F <savefile> <optimize> <netmask> <expr>
+ *       -> as C, compiled on pcap_open_offline(savefile): a savefile's
+ *          rules (no inbound/outbound or ifindex, DLT_NULL in the file's
+ *          byte order); "OPEN <error>" when the file does not open
  *   T <dlt> <snaplen> <optimize> <netmask> <reps> <expr>
  *       -> "TIME <nanoseconds per pcap_compile>" (or "ERR ...")
  *   P <file>
@@ -191,6 +195,24 @@ int main(void)
 				pcap_freecode(&prog);
 			}
 			pcap_close(p);
+		} else if (strcmp(cmd, "F") == 0) {
+			char err[PCAP_ERRBUF_SIZE];
+			struct bpf_program prog;
+			const char *path = field(&cur);
+			int opt = atoi(field(&cur));
+			bpf_u_int32 mask = (bpf_u_int32)strtoul(field(&cur), NULL, 0);
+			pcap_t *p = pcap_open_offline(path, err);
+			if (p == NULL)
+				printf("OPEN\t%s\n", err);
+			else {
+				if (pcap_compile(p, &prog, cur ? cur : "", opt, mask) != 0)
+					print_err(pcap_geterr(p));
+				else {
+					print_prog(&prog);
+					pcap_freecode(&prog);
+				}
+				pcap_close(p);
+			}
 		} else if (strcmp(cmd, "P") == 0) {
 			load_packets(field(&cur));
 		} else if (strcmp(cmd, "V") == 0) {
