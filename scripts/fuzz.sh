@@ -7,7 +7,9 @@
 # SECONDS per target (default 60); TARGETs default to every file in
 # fuzz/fuzz_targets/. The kept corpus fuzz/corpus/<target>/ seeds each run but
 # is not written to: new inputs go to a scratch directory, crashes to
-# fuzz/artifacts/<target>/. Needs cargo-fuzz (`cargo install cargo-fuzz`) and
+# fuzz/artifacts/<target>/. A dictionary fuzz/<target>.dict is used when there
+# is one. Targets are built with debug assertions and overflow checks (what
+# the test suite's builds have), so an arithmetic overflow is a finding. Needs cargo-fuzz (`cargo install cargo-fuzz`) and
 # a nightly toolchain, or stable with RUSTC_BOOTSTRAP=1: set
 # FUZZ_TOOLCHAIN=stable to use that.
 set -u
@@ -34,11 +36,13 @@ failed=""
 for t in $TARGETS; do
 	echo "fuzz: $t for ${SECS}s" >&2
 	mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t" "$SCRATCH/$t"
-	if ! cargo "+$TOOLCHAIN" fuzz build "$t"; then
+	if ! cargo "+$TOOLCHAIN" fuzz build -a "$t"; then
 		failed="$failed $t(build)"
 		continue
 	fi
-	if ! cargo "+$TOOLCHAIN" fuzz run "$t" "$SCRATCH/$t" "fuzz/corpus/$t" -- \
+	DICT=""
+	[ -f "fuzz/$t.dict" ] && DICT="-dict=fuzz/$t.dict"
+	if ! cargo "+$TOOLCHAIN" fuzz run -a "$t" "$SCRATCH/$t" "fuzz/corpus/$t" -- $DICT \
 		-max_total_time="$SECS" -timeout="$HANG" -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1; then
 		failed="$failed $t"
 	fi
