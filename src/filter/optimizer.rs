@@ -8,6 +8,7 @@
 //! graph it produces the same program as `pcap_compile(..., 1, ...)`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ir::{BlockId, Ir, StmtId, A_ATOM, NOP, N_ATOMS, X_ATOM};
 use crate::bpf::insn::*;
@@ -76,6 +77,37 @@ fn atomdef(code: i32, k: u32) -> i32 {
     }
 }
 
+/// A multiply-rotate hasher for the optimizer's small integer keys: the
+/// default SipHash cost a quarter of compile time. Keys come from the
+/// compiler's own numbering, so no outside input picks collisions.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn write_i32(&mut self, v: i32) {
+        self.write_u64(v as u32 as u64);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7cc1_b727_220a_95);
+    }
+}
+
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+
 /// An optimizer failure (a constant division by zero and the like).
 pub type OptResult<T> = Result<T, String>;
 
@@ -92,11 +124,12 @@ struct Opt<'a> {
     blocks: Vec<BlockId>,
     nodewords: usize,
     edgewords: usize,
-    levels: Vec<Option<BlockId>>,
+    /// Blocks by level (the longest path to a leaf), in finding order.
+    levels: Vec<Vec<BlockId>>,
     dom: Vec<u32>,
     edom: Vec<u32>,
     edge_next: Vec<Option<u32>>,
-    values: HashMap<(i32, u32, u32), u32>,
+    values: Map<(i32, u32, u32), u32>,
     curval: u32,
     /// Constant value of a value number, if it is a constant.
     vmap: Vec<Option<u32>>,
@@ -161,14 +194,11 @@ impl<'a> Opt<'a> {
         self.dom[base + member / 32] & (1 << (member % 32)) != 0
     }
 
-    fn level_iter(&self, level: usize) -> Vec<BlockId> {
-        let mut out = Vec::new();
-        let mut p = self.levels[level];
-        while let Some(b) = p {
-            out.push(b);
-            p = self.ir.b(b).link;
-        }
-        out
+    /// The `i`-th block of a level, in visiting order (the last found
+    /// first).
+    fn at_level(&self, level: usize, i: usize) -> Option<BlockId> {
+        let v = &self.levels[level];
+        (i < v.len()).then(|| v[v.len() - 1 - i])
     }
 
     // ---- set-up ------------------------------------------------------------
@@ -210,7 +240,7 @@ impl<'a> Opt<'a> {
             dom: Vec::new(),
             edom: Vec::new(),
             edge_next: Vec::new(),
-            values: HashMap::new(),
+            values: Map::default(),
             curval: 0,
             vmap: Vec::new(),
         };
@@ -223,7 +253,7 @@ impl<'a> Opt<'a> {
         let n_edges = 2 * o.n_blocks;
         o.edgewords = n_edges / 32 + 1;
         o.nodewords = o.n_blocks / 32 + 1;
-        o.levels = vec![None; o.n_blocks];
+        o.levels = vec![Vec::new(); o.n_blocks];
         o.dom = vec![0; o.n_blocks * o.nodewords];
         o.edom = vec![0; n_edges * o.edgewords];
         o.edge_next = vec![None; n_edges];
@@ -237,7 +267,6 @@ impl<'a> Opt<'a> {
             return;
         }
         self.ir.mark(b);
-        self.ir.bm(b).link = None;
         let level = match (self.jt(b), self.jf(b)) {
             (Some(t), Some(f)) => {
                 self.find_levels_r(t);
@@ -246,14 +275,12 @@ impl<'a> Opt<'a> {
             }
             _ => 0,
         };
-        let blk = self.ir.bm(b);
-        blk.level = level;
-        blk.link = self.levels[level as usize];
-        self.levels[level as usize] = Some(b);
+        self.ir.bm(b).level = level;
+        self.levels[level as usize].push(b);
     }
 
     fn find_levels(&mut self) {
-        self.levels.iter_mut().for_each(|l| *l = None);
+        self.levels.iter_mut().for_each(Vec::clear);
         self.ir.unmark_all();
         let root = self.root;
         self.find_levels_r(root);
@@ -269,7 +296,9 @@ impl<'a> Opt<'a> {
         let r = self.id(self.root) * nw;
         self.dom[r..r + nw].iter_mut().for_each(|x| *x = 0);
         for level in (0..=self.root_level()).rev() {
-            for b in self.level_iter(level) {
+            let mut at = 0;
+            while let Some(b) = self.at_level(level, at) {
+                at += 1;
                 let id = self.id(b);
                 self.dom[id * nw + id / 32] |= 1 << (id % 32);
                 if let (Some(t), Some(f)) = (self.jt(b), self.jf(b)) {
@@ -306,7 +335,9 @@ impl<'a> Opt<'a> {
             self.edom[id * ew..id * ew + ew].iter_mut().for_each(|x| *x = 0);
         }
         for level in (0..=self.root_level()).rev() {
-            for b in self.level_iter(level) {
+            let mut at = 0;
+            while let Some(b) = self.at_level(level, at) {
+                at += 1;
                 self.propedom((b, true));
                 self.propedom((b, false));
             }
@@ -357,13 +388,17 @@ impl<'a> Opt<'a> {
     fn find_ud(&mut self) {
         let maxlevel = self.root_level();
         for i in (0..=maxlevel).rev() {
-            for p in self.level_iter(i) {
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
                 self.compute_local_ud(p);
                 self.ir.bm(p).out_use = 0;
             }
         }
         for i in 1..=maxlevel {
-            for p in self.level_iter(i) {
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
                 let (t, f) = (self.jt(p).expect("inner block"), self.jf(p).expect("inner block"));
                 let out = self.ir.b(t).in_use | self.ir.b(f).in_use;
                 let blk = self.ir.bm(p);
@@ -378,7 +413,9 @@ impl<'a> Opt<'a> {
             self.ir.bm(b).in_edges = None;
         }
         for level in (1..=self.root_level()).rev() {
-            for b in self.level_iter(level) {
+            let mut at = 0;
+            while let Some(b) = self.at_level(level, at) {
+                at += 1;
                 for e in [(b, true), (b, false)] {
                     let child = self.get(e).expect("inner block");
                     let eid = self.edge_id(e);
@@ -985,7 +1022,9 @@ impl<'a> Opt<'a> {
         let maxlevel = self.root_level();
         self.find_inedges();
         for i in (0..=maxlevel).rev() {
-            for p in self.level_iter(i) {
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
                 self.opt_blk(p, do_stmts)?;
             }
         }
@@ -993,14 +1032,18 @@ impl<'a> Opt<'a> {
             return Ok(());
         }
         for i in 1..=maxlevel {
-            for p in self.level_iter(i) {
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
                 self.opt_j((p, true));
                 self.opt_j((p, false));
             }
         }
         self.find_inedges();
         for i in 1..=maxlevel {
-            for p in self.level_iter(i) {
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
                 self.pullup(p, false);
                 self.pullup(p, true);
             }
@@ -1048,32 +1091,24 @@ impl<'a> Opt<'a> {
         }
     }
 
-    fn eq_slist(&self, mut x: Option<StmtId>, mut y: Option<StmtId>) -> bool {
-        loop {
-            x = self.this_op(x);
-            y = self.this_op(y);
-            match (x, y) {
-                (None, None) => return true,
-                (None, _) | (_, None) => return false,
-                (Some(a), Some(b)) => {
-                    let (sa, sb) = (self.ir.s(a), self.ir.s(b));
-                    if sa.code != sb.code || sa.k != sb.k {
-                        return false;
-                    }
-                    x = sa.next;
-                    y = sb.next;
-                }
-            }
+    /// What makes two blocks interchangeable: the same test, the same
+    /// successors and the same statements (no-ops aside).
+    fn block_key(&self, b: BlockId) -> (i32, u32, Option<BlockId>, Option<BlockId>, Vec<(i32, u32)>) {
+        let blk = self.ir.b(b);
+        let mut stmts = Vec::new();
+        let mut s = self.this_op(blk.stmts);
+        while let Some(x) = s {
+            let st = self.ir.s(x);
+            stmts.push((st.code, st.k));
+            s = self.this_op(st.next);
         }
+        (blk.code, blk.k, blk.jt, blk.jf, stmts)
     }
 
-    fn eq_blk(&self, b0: BlockId, b1: BlockId) -> bool {
-        let (x, y) = (self.ir.b(b0), self.ir.b(b1));
-        x.code == y.code && x.k == y.k && x.jt == y.jt && x.jf == y.jf && self.eq_slist(x.stmts, y.stmts)
-    }
-
-    /// Merge identical blocks.
+    /// Merge identical blocks: every reachable block is replaced by the
+    /// last-numbered block identical to it, until no edge changes.
     fn intern_blocks(&mut self) {
+        let mut last = Map::default();
         loop {
             let mut done = true;
             for &b in &self.blocks {
@@ -1082,25 +1117,22 @@ impl<'a> Opt<'a> {
             self.ir.unmark_all();
             let root = self.root;
             self.make_marks(root);
-            let n = self.n_blocks;
-            for i in (0..n.saturating_sub(1)).rev() {
-                let bi = self.blocks[i];
-                if !self.ir.is_marked(bi) {
-                    continue;
+            last.clear();
+            for &b in &self.blocks {
+                if self.ir.is_marked(b) {
+                    // Blocks are visited in number order: the last one wins.
+                    last.insert(self.block_key(b), b);
                 }
-                for j in i + 1..n {
-                    let bj = self.blocks[j];
-                    if !self.ir.is_marked(bj) {
-                        continue;
-                    }
-                    if self.eq_blk(bi, bj) {
-                        let l = self.ir.b(bj).link.unwrap_or(bj);
-                        self.ir.bm(bi).link = Some(l);
-                        break;
+            }
+            for &b in &self.blocks {
+                if self.ir.is_marked(b) {
+                    let rep = last[&self.block_key(b)];
+                    if rep != b {
+                        self.ir.bm(b).link = Some(rep);
                     }
                 }
             }
-            for i in 0..n {
+            for i in 0..self.n_blocks {
                 let p = self.blocks[i];
                 let Some(t) = self.jt(p) else { continue };
                 if let Some(l) = self.ir.b(t).link {
