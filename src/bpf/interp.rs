@@ -1134,7 +1134,7 @@ mod tests {
         // instruction loop exceed the budget, 4000 do not.
         let big_loop = |rounds: u32| {
             let mut p = vec![ld_imm(0), Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1)];
-            p.extend(std::iter::repeat(ldx_imm(0)).take(1020));
+            p.extend(std::iter::repeat_n(ldx_imm(0), 1020));
             p.push(Insn::jump(BPF_JMP | BPF_JGE | BPF_K, rounds, 1, 0));
             p.push(Insn::stmt(BPF_JMP | BPF_JA, (-1023i32) as u32));
             p.push(ret_a());

@@ -38,7 +38,7 @@ fn ip4(proto: u8, src: [u8; 4], dst: [u8; 4], frag: u16, opts: usize, payload: &
     h.extend([64, proto, 0, 0]);
     h.extend(src);
     h.extend(dst);
-    h.extend(std::iter::repeat(1u8).take(opts)); // NOP options
+    h.extend(std::iter::repeat_n(1u8, opts)); // NOP options
     h.extend(payload);
     h
 }
