@@ -151,6 +151,21 @@ type BlockKey = (i32, u32, Option<BlockId>, Option<BlockId>, Vec<(i32, u32)>);
 /// A slot holding a successor: (block, true edge?).
 type Slot = (BlockId, bool);
 
+/// The edges into a block, following the in-edge list.
+struct InEdges<'a> {
+    next: &'a [Option<u32>],
+    at: Option<u32>,
+}
+
+impl Iterator for InEdges<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        let e = self.at?;
+        self.at = self.next[e as usize];
+        Some(e)
+    }
+}
+
 /// The graph being optimized and what the analyses know of it.
 struct Optimizer<'a> {
     ir: &'a mut Ir,
@@ -165,8 +180,11 @@ struct Optimizer<'a> {
     /// Words per block set and per edge set.
     node_words: usize,
     edge_words: usize,
-    /// Blocks by level (the longest path to a leaf), in finding order.
-    levels: Vec<Vec<BlockId>>,
+    /// Reachable blocks in the order levels were assigned, then sorted by
+    /// level (stable): level `l` is `by_level[level_start[l]..level_start[l + 1]]`.
+    found: Vec<BlockId>,
+    by_level: Vec<BlockId>,
+    level_start: Vec<usize>,
     /// Per block (by number), the set of blocks dominating it.
     dom: Vec<u32>,
     /// Per edge (by number), the set of edges dominating it.
@@ -242,8 +260,8 @@ impl<'a> Optimizer<'a> {
     /// The `i`-th block of a level, in visiting order (the last found
     /// first).
     fn at_level(&self, level: usize, i: usize) -> Option<BlockId> {
-        let v = &self.levels[level];
-        (i < v.len()).then(|| v[v.len() - 1 - i])
+        let (start, end) = (self.level_start[level], self.level_start[level + 1]);
+        (i < end - start).then(|| self.by_level[end - 1 - i])
     }
 
     // ---- set-up ------------------------------------------------------------
@@ -283,7 +301,9 @@ impl<'a> Optimizer<'a> {
             blocks: Vec::new(),
             node_words: 0,
             edge_words: 0,
-            levels: Vec::new(),
+            found: Vec::new(),
+            by_level: Vec::new(),
+            level_start: Vec::new(),
             dom: Vec::new(),
             edge_dom: Vec::new(),
             next_in_edge: Vec::new(),
@@ -300,7 +320,11 @@ impl<'a> Optimizer<'a> {
         let n_edges = 2 * o.n_blocks;
         o.edge_words = n_edges / 32 + 1;
         o.node_words = o.n_blocks / 32 + 1;
-        o.levels = vec![Vec::new(); o.n_blocks];
+        o.found.reserve(o.n_blocks);
+        o.by_level.reserve(o.n_blocks);
+        o.level_start.reserve(o.n_blocks + 2);
+        o.constants.reserve(8 * o.n_blocks);
+        o.value_numbers.reserve(8 * o.n_blocks);
         o.dom = vec![0; o.n_blocks * o.node_words];
         o.edge_dom = vec![0; n_edges * o.edge_words];
         o.next_in_edge = vec![None; n_edges];
@@ -325,15 +349,40 @@ impl<'a> Optimizer<'a> {
             _ => 0,
         };
         self.ir.bm(b).level = level;
-        self.levels[level as usize].push(b);
+        self.found.push(b);
     }
 
     /// Levels of every reachable block, and the lists to visit them by.
     fn assign_levels(&mut self) {
-        self.levels.iter_mut().for_each(Vec::clear);
+        self.found.clear();
         self.ir.unmark_all();
         let root = self.root;
         self.assign_levels_from(root);
+        // Counting sort by level, keeping the finding order in each.
+        let levels = self.root_level() + 1;
+        self.level_start.clear();
+        self.level_start.resize(levels + 1, 0);
+        for &b in &self.found {
+            self.level_start[self.ir.b(b).level as usize + 1] += 1;
+        }
+        for l in 0..levels {
+            self.level_start[l + 1] += self.level_start[l];
+        }
+        self.by_level.clear();
+        self.by_level.resize(self.found.len(), 0);
+        let mut next = std::mem::take(&mut self.found);
+        for &b in &next {
+            let l = self.ir.b(b).level as usize;
+            // level_start[l] counts up to its end; put back below.
+            self.by_level[self.level_start[l]] = b;
+            self.level_start[l] += 1;
+        }
+        for l in (1..=levels).rev() {
+            self.level_start[l] = self.level_start[l - 1];
+        }
+        self.level_start[0] = 0;
+        next.clear();
+        self.found = next;
     }
 
     fn root_level(&self) -> usize {
@@ -487,14 +536,10 @@ impl<'a> Optimizer<'a> {
         }
     }
 
-    fn in_edges(&self, b: BlockId) -> Vec<u32> {
-        let mut out = Vec::new();
-        let mut e = self.ir.b(b).in_edges;
-        while let Some(x) = e {
-            out.push(x);
-            e = self.next_in_edge[x as usize];
-        }
-        out
+    /// The edges into `b` (as last collected), without allocating: the
+    /// list lives in `next_in_edge`, which only `collect_in_edges` changes.
+    fn in_edges(&self, b: BlockId) -> InEdges<'_> {
+        InEdges { next: &self.next_in_edge, at: self.ir.b(b).in_edges }
     }
 
     // ---- value numbering ----------------------------------------------------
@@ -918,12 +963,12 @@ impl<'a> Optimizer<'a> {
     /// Simulate block `b` from what its predecessors agree on; with
     /// `do_stmts`, rewrite its statements too.
     fn simulate_block(&mut self, b: BlockId, do_stmts: bool) -> OptResult<()> {
-        let edges = self.in_edges(b);
-        let mut val = match edges.first() {
+        let mut edges = self.in_edges(b);
+        let mut val = match edges.next() {
             None => [0u32; N_ATOMS],
-            Some(&e) => {
+            Some(e) => {
                 let mut v = self.ir.b(self.edge(e).0).val;
-                for &e in &edges[1..] {
+                for e in edges {
                     let pv = self.ir.b(self.edge(e).0).val;
                     for i in 0..N_ATOMS {
                         if v[i] != pv[i] {
@@ -1038,10 +1083,10 @@ impl<'a> Optimizer<'a> {
     /// (`and` = true): a test in the chain on the value of A that `b`'s
     /// predecessors test moves up to where that value is first tested.
     fn hoist_repeated_test(&mut self, b: BlockId, and: bool) {
-        let edges = self.in_edges(b);
-        let Some(&first) = edges.first() else { return };
+        let mut edges = self.in_edges(b);
+        let Some(first) = edges.next() else { return };
         let val = self.ir.b(self.edge(first).0).val[A_ATOM];
-        if edges[1..].iter().any(|&e| self.ir.b(self.edge(e).0).val[A_ATOM] != val) {
+        if edges.any(|e| self.ir.b(self.edge(e).0).val[A_ATOM] != val) {
             return;
         }
         // The branch shared by the chain, and the one the chain walks down.
@@ -1080,7 +1125,9 @@ impl<'a> Optimizer<'a> {
         let dv = self.get(differing);
         self.set((pull, !walk), dv);
         if at_top {
-            for e in self.in_edges(b) {
+            let mut edges = self.ir.b(b).in_edges;
+            while let Some(e) = edges {
+                edges = self.next_in_edge[e as usize];
                 let p = self.edge(e).0;
                 if self.jt(p) == Some(b) {
                     self.ir.bm(p).jt = Some(pull);
