@@ -166,10 +166,13 @@ const KEYWORDS: &[(&str, T)] = &[
 ];
 
 /// Names that scan as numbers.
+/// A keyword's bytes and token.
+type Keyword = (&'static [u8], T);
+
 /// [`KEYWORDS`] by first byte: trying every keyword at every token was a
 /// tenth of compile time. (Their order does not matter: no two are equal,
 /// so no two match the same length.)
-static KEYWORDS_BY_FIRST_BYTE: Lazy<Vec<Vec<(&[u8], T)>>> = Lazy::new(|| {
+static KEYWORDS_BY_FIRST_BYTE: Lazy<Vec<Vec<Keyword>>> = Lazy::new(|| {
     let mut by = vec![Vec::new(); 256];
     for &(kw, t) in KEYWORDS {
         by[kw.as_bytes()[0] as usize].push((kw.as_bytes(), t));
