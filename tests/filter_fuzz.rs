@@ -4,8 +4,6 @@
 //! installed. The compiler resolves host names: everything here runs in a
 //! private network namespace, so no lookup leaves the machine.
 
-use std::process::Command;
-
 mod common;
 
 mod compile_check {
@@ -75,28 +73,7 @@ fn filter_compile_deep_nesting() {
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
 }
 
-fn cargo_fuzz_available() -> bool {
-    Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn fuzz_targets_run_for_a_while() {
-    if !cargo_fuzz_available() {
-        // scripts/test.sh installs cargo-fuzz; under CI its absence is a failure.
-        assert!(std::env::var_os("CI").is_none(), "CI is set but cargo-fuzz is not installed");
-        eprintln!("cargo-fuzz is not installed: the fuzz run is left out (the corpus replay still runs)");
-        return;
-    }
-    let out = Command::new(common::root().join("scripts/fuzz.sh"))
-        .arg("15")
-        .args(TARGETS)
-        .current_dir(common::root())
-        .output()
-        .expect("run scripts/fuzz.sh");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "fuzzing found a failure:\n{}", &log[log.len().saturating_sub(4000)..]);
-    for t in TARGETS {
-        assert!(log.contains(&format!("fuzz: {t} for")), "{t} did not run");
-    }
-    assert_eq!(log.matches("stat::number_of_executed_units").count(), TARGETS.len());
+    common::run_fuzz_targets(15, &TARGETS);
 }
