@@ -8,13 +8,21 @@
  *   C <dlt> <snaplen> <optimize> <netmask> <expr>
  *       -> "OK <n> <code jt jf k,...>" or "ERR <pcap_geterr text>" (with
  *          newline and backslash escaped as \n and \\)
+ *   F <savefile> <optimize> <netmask> <expr>
+ *       -> as C, compiled on pcap_open_offline(savefile): a savefile's
+ *          rules (no inbound/outbound or ifindex, DLT_NULL in the file's
+ *          byte order); "OPEN <error>" when the file does not open
  *   T <dlt> <snaplen> <optimize> <netmask> <reps> <expr>
  *       -> "TIME <nanoseconds per pcap_compile>" (or "ERR ...")
  *   P <file>
  *       -> "PACKETS <n>"; file: records of u32 caplen, u32 wirelen
  *          (little endian), caplen bytes
  *   V <prog a> <prog b>     (programs as "code jt jf k,..." lists)
- *       -> "SAME <packets> <accepted>" or "DIFF <index> <ret a> <ret b>"
+ *       -> "SAME <packets> <accepted> <digest>" or "DIFF <index> <ret a>
+ *          <ret b>": both run over every packet with pcap_offline_filter;
+ *          the digest (FNV-1a, 64 bits, over the return values as
+ *          little-endian u32) lets runs against different libraries be
+ *          compared verdict by verdict
  *   R <prog>
  *       -> "RET r0 r1 ..." (return value for every packet)
  *   L <dlt> <snaplen> <optimize> <netmask> <expr>
@@ -187,28 +195,55 @@ int main(void)
 				pcap_freecode(&prog);
 			}
 			pcap_close(p);
+		} else if (strcmp(cmd, "F") == 0) {
+			char err[PCAP_ERRBUF_SIZE];
+			struct bpf_program prog;
+			const char *path = field(&cur);
+			int opt = atoi(field(&cur));
+			bpf_u_int32 mask = (bpf_u_int32)strtoul(field(&cur), NULL, 0);
+			pcap_t *p = pcap_open_offline(path, err);
+			if (p == NULL)
+				printf("OPEN\t%s\n", err);
+			else {
+				if (pcap_compile(p, &prog, cur ? cur : "", opt, mask) != 0)
+					print_err(pcap_geterr(p));
+				else {
+					print_prog(&prog);
+					pcap_freecode(&prog);
+				}
+				pcap_close(p);
+			}
 		} else if (strcmp(cmd, "P") == 0) {
 			load_packets(field(&cur));
 		} else if (strcmp(cmd, "V") == 0) {
-			u_int la, lb;
-			struct bpf_insn *a = parse_prog(field(&cur), &la);
-			struct bpf_insn *b = parse_prog(field(&cur), &lb);
+			struct bpf_program a, b;
 			size_t i, acc = 0;
-			int diff = 0;
+			uint64_t digest = 0xcbf29ce484222325ULL;
+			int diff = 0, j;
+			a.bf_insns = parse_prog(field(&cur), &a.bf_len);
+			b.bf_insns = parse_prog(field(&cur), &b.bf_len);
 			for (i = 0; i < npkts; i++) {
-				u_int ra = bpf_filter(a, pkts[i].data, pkts[i].wirelen, pkts[i].caplen);
-				u_int rb = bpf_filter(b, pkts[i].data, pkts[i].wirelen, pkts[i].caplen);
+				struct pcap_pkthdr h;
+				memset(&h, 0, sizeof h);
+				h.caplen = pkts[i].caplen;
+				h.len = pkts[i].wirelen;
+				u_int ra = (u_int)pcap_offline_filter(&a, &h, pkts[i].data);
+				u_int rb = (u_int)pcap_offline_filter(&b, &h, pkts[i].data);
 				if (ra != rb) {
 					printf("DIFF\t%zu\t%u\t%u\n", i, ra, rb);
 					diff = 1;
 					break;
 				}
 				acc += ra != 0;
+				for (j = 0; j < 4; j++) {
+					digest ^= (ra >> (8 * j)) & 0xff;
+					digest *= 0x100000001b3ULL;
+				}
 			}
 			if (!diff)
-				printf("SAME\t%zu\t%zu\n", npkts, acc);
-			free(a);
-			free(b);
+				printf("SAME\t%zu\t%zu\t%016llx\n", npkts, acc, (unsigned long long)digest);
+			free(a.bf_insns);
+			free(b.bf_insns);
 		} else if (strcmp(cmd, "R") == 0) {
 			u_int la;
 			struct bpf_insn *a = parse_prog(field(&cur), &la);

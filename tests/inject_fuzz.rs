@@ -3,8 +3,6 @@
 //! through the target's check (always), and the target run for a while when
 //! cargo-fuzz is installed.
 
-use std::process::Command;
-
 mod common;
 
 include!("../fuzz/common/sendqueue.rs");
@@ -44,18 +42,5 @@ fn kept_corpus_and_mutations_replay_cleanly() {
 
 #[test]
 fn fuzz_target_runs_for_a_while() {
-    let available = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but cargo-fuzz is not installed");
-        eprintln!("cargo-fuzz is not installed: the fuzz run is left out (the replay still runs)");
-        return;
-    }
-    let out = Command::new(common::root().join("scripts/fuzz.sh"))
-        .args(["10", "sendqueue"])
-        .current_dir(common::root())
-        .output()
-        .expect("run scripts/fuzz.sh");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "fuzzing found a failure:\n{}", &log[log.len().saturating_sub(4000)..]);
-    assert!(log.contains("stat::number_of_executed_units"), "the target did not run:\n{log}");
+    common::run_fuzz_targets(10, &["sendqueue"]);
 }

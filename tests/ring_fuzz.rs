@@ -1,7 +1,7 @@
 //! The ring walkers' fuzz target (fuzz/fuzz_targets/ring.rs): the kept
 //! corpus and a deterministic stream of mutations of it replayed through
-//! the target's check, always. (The fuzzing runs themselves: scripts/fuzz.sh,
-//! tests/fuzz_runs.rs.)
+//! the target's check (always), and the target run for a while when
+//! cargo-fuzz is installed.
 
 mod common;
 
@@ -44,4 +44,9 @@ fn kept_corpus_and_mutations_replay_cleanly() {
             assert!(r.is_ok(), "a mutation of {name} fails the check");
         }
     }
+}
+
+#[test]
+fn fuzz_target_runs_for_a_while() {
+    common::run_fuzz_targets(10, &["ring"]);
 }

@@ -2,9 +2,6 @@
 //! same check the targets run (always), and each target run for a short
 //! while when `cargo +nightly fuzz` is installed.
 
-use std::path::Path;
-use std::process::Command;
-
 mod common;
 
 include!("../fuzz/common/savefile.rs");
@@ -29,30 +26,7 @@ fn kept_corpus_replays_cleanly() {
     }
 }
 
-fn cargo_fuzz_available() -> bool {
-    Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn fuzz_targets_run_for_a_while() {
-    if !cargo_fuzz_available() {
-        // scripts/test.sh installs cargo-fuzz; under CI its absence is a failure.
-        assert!(std::env::var_os("CI").is_none(), "CI is set but cargo-fuzz is not installed");
-        eprintln!("cargo-fuzz is not installed: the fuzz run is left out (the corpus replay still runs)");
-        return;
-    }
-    let script = common::root().join("scripts/fuzz.sh");
-    assert!(Path::new(&script).exists());
-    let out = Command::new(&script)
-        .arg("15")
-        .args(TARGETS)
-        .current_dir(common::root())
-        .output()
-        .expect("run scripts/fuzz.sh");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "fuzzing found a failure:\n{}", &log[log.len().saturating_sub(4000)..]);
-    for t in TARGETS {
-        assert!(log.contains(&format!("fuzz: {t} for")), "{t} did not run");
-    }
-    assert_eq!(log.matches("stat::number_of_executed_units").count(), TARGETS.len());
+    common::run_fuzz_targets(15, &TARGETS);
 }

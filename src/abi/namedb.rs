@@ -12,7 +12,7 @@ use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int};
 
 use super::cstr::borrow;
-use crate::filter::names::{self, PROTO_UNDEF};
+use crate::filter::names::{self, PortRange, PROTO_UNDEF};
 use crate::sys::netdb;
 
 /// `struct eproto` (nametoaddr.c).
@@ -151,6 +151,8 @@ pub unsafe extern "C" fn pcap_nametoport(name: *const c_char, port: *mut c_int, 
 }
 
 /// `pcap_nametoportrange`: `a-b` with numbers or service names; 1 or 0.
+/// As in libpcap, a range whose second name is unknown returns 0 with the
+/// first name's port and protocol already stored in `port1` and `proto`.
 #[no_mangle]
 pub unsafe extern "C" fn pcap_nametoportrange(
     name: *const c_char,
@@ -160,21 +162,19 @@ pub unsafe extern "C" fn pcap_nametoportrange(
 ) -> c_int {
     ffi!(0, {
         // SAFETY: caller's contract.
-        let r = unsafe { with_name(name, None, names::nametoportrange) };
-        match r {
-            Some((a, b, pr)) => {
-                // SAFETY: NULL or writable ints (caller's contract).
-                unsafe {
-                    for (dst, v) in [(port1, a), (port2, b), (proto, pr)] {
-                        if !dst.is_null() {
-                            *dst = v;
-                        }
-                    }
-                }
-                1
+        let r = unsafe { with_name(name, PortRange::NotFound, names::nametoportrange) };
+        let (stores, ok): (&[(*mut c_int, c_int)], c_int) = match r {
+            PortRange::Found(a, b, pr) => (&[(port1, a), (port2, b), (proto, pr)], 1),
+            PortRange::FirstOnly(a, pr) => (&[(port1, a), (proto, pr)], 0),
+            PortRange::NotFound => (&[], 0),
+        };
+        for &(dst, v) in stores {
+            if !dst.is_null() {
+                // SAFETY: NULL or a writable int (caller's contract).
+                unsafe { *dst = v };
             }
-            None => 0,
         }
+        ok
     })
 }
 

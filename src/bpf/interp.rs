@@ -10,8 +10,11 @@
 //!   libpcap's `A <<= k` does on x86-64, the platform it is compared with);
 //! - `ldb [SKF_AD_OFF + SKF_AD_VLAN_TAG]` and `[... + SKF_AD_VLAN_TAG_PRESENT]`
 //!   read the aux data (the tag from the ring's metadata) and return 0 without
-//!   it; no other ancillary offset is special: like any offset past the
-//!   captured bytes, loading it returns 0;
+//!   it; a load of any size from `[SKF_AD_OFF + SKF_AD_PKTTYPE]` reads the
+//!   packet type the aux data may carry (as the kernel does; libpcap's
+//!   interpreter has no packet type, and callers without one, such as
+//!   `bpf_filter`, get its result: 0); no other ancillary offset is special:
+//!   like any offset past the captured bytes, loading it returns 0;
 //! - `ja` takes a signed offset, so backward jumps (`ip6 protochain`) work.
 //!
 //! Where libpcap would crash, hang or read garbage, this interpreter is total
@@ -44,14 +47,20 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize};
 
 use super::insn::opcode::*;
-use super::insn::{Insn, BPF_MEMWORDS, SKF_AD_OFF, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
+use super::insn::{Insn, BPF_MEMWORDS, SKF_AD_OFF, SKF_AD_PKTTYPE, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT};
 
-/// Linux VLAN metadata for the ancillary loads (libpcap's
-/// `struct pcap_bpf_aux_data`): what the ring reported for the packet.
+/// Linux packet metadata for the ancillary loads: what the ring reported
+/// for the packet. The VLAN fields are libpcap's `struct
+/// pcap_bpf_aux_data`; the packet type is the ring's `sll_pkttype`
+/// (`PACKET_HOST`, ..., `PACKET_OUTGOING`), which libpcap's interpreter
+/// lacks, so that `inbound`/`outbound` programs filter packets queued
+/// before a filter change the way the kernel filters later ones.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AuxData {
     pub vlan_tag_present: bool,
     pub vlan_tag: u16,
+    /// `None`: unknown; a packet-type load then rejects, as in libpcap.
+    pub pkttype: Option<u8>,
 }
 
 /// Loops are bounded twice, and a run that exceeds either bound rejects the
@@ -558,14 +567,35 @@ impl<'a> Packet<'a> {
     fn h(&self, off: usize) -> Option<u32> {
         self.bytes::<2>(off).map(|b| u16::from_be_bytes(b) as u32)
     }
-    /// `ldb [k]`, where two Linux ancillary offsets read the aux data.
+    /// `ld [k]`: past the captured bytes, the packet type's ancillary
+    /// offset (checked only there: in-range loads pay nothing for it).
+    #[inline(always)]
+    fn w_abs(&self, k: u32) -> Option<u32> {
+        self.w(k as usize).or_else(|| self.pkttype(k))
+    }
+    /// `ldh [k]`, likewise.
+    #[inline(always)]
+    fn h_abs(&self, k: u32) -> Option<u32> {
+        self.h(k as usize).or_else(|| self.pkttype(k))
+    }
+    /// `ldb [k]`, where the VLAN and packet type ancillary offsets read the
+    /// aux data.
     #[inline(always)]
     fn b_abs(&self, k: u32) -> Option<u32> {
         match k.wrapping_sub(SKF_AD_OFF) {
             SKF_AD_VLAN_TAG => self.aux.map(|a| a.vlan_tag as u32),
             SKF_AD_VLAN_TAG_PRESENT => self.aux.map(|a| a.vlan_tag_present as u32),
+            SKF_AD_PKTTYPE => self.pkttype(k),
             _ => self.b(k as usize),
         }
+    }
+    /// The packet type at its ancillary offset, when the aux data has one.
+    #[cold]
+    fn pkttype(&self, k: u32) -> Option<u32> {
+        if k != SKF_AD_OFF.wrapping_add(SKF_AD_PKTTYPE) {
+            return None;
+        }
+        self.aux.and_then(|a| a.pkttype).map(u32::from)
     }
     #[inline(always)]
     fn b(&self, off: usize) -> Option<u32> {
@@ -765,8 +795,8 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 part!(pc, RET_A);
                 return Ok(a);
             }
-            Kind::LdAbsW => step!(LD_W_ABS, |i| a = load!(pkt.w(i.k as usize))),
-            Kind::LdAbsH => step!(LD_H_ABS, |i| a = load!(pkt.h(i.k as usize))),
+            Kind::LdAbsW => step!(LD_W_ABS, |i| a = load!(pkt.w_abs(i.k))),
+            Kind::LdAbsH => step!(LD_H_ABS, |i| a = load!(pkt.h_abs(i.k))),
             Kind::LdAbsB => step!(LD_B_ABS, |i| a = load!(pkt.b_abs(i.k))),
             Kind::LdLen => step!(LD_W_LEN, |_i| a = pkt.wirelen),
             Kind::LdxLen => step!(LDX_W_LEN, |_i| x = pkt.wirelen),
@@ -848,12 +878,12 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             Kind::Tax => step!(TAX, |_i| x = a),
             Kind::Txa => step!(TXA, |_i| a = x),
             Kind::LdAbsWJeq => {
-                a = load!(pkt.w(part!(pc, LD_W_ABS).k as usize));
+                a = load!(pkt.w_abs(part!(pc, LD_W_ABS).k));
                 let j = part!(pc + 1, JEQ_K);
                 jump!(a == j.k, pc + 1, j)
             }
             Kind::LdAbsHJeq => {
-                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                a = load!(pkt.h_abs(part!(pc, LD_H_ABS).k));
                 let j = part!(pc + 1, JEQ_K);
                 jump!(a == j.k, pc + 1, j)
             }
@@ -868,7 +898,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 jump!(a == j.k, pc + 1, j)
             }
             Kind::LdAbsHJset => {
-                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                a = load!(pkt.h_abs(part!(pc, LD_H_ABS).k));
                 let j = part!(pc + 1, JSET_K);
                 jump!(a & j.k != 0, pc + 1, j)
             }
@@ -878,7 +908,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
                 jump!(a & j.k != 0, pc + 1, j)
             }
             Kind::LdAbsHJeqJeq => {
-                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                a = load!(pkt.h_abs(part!(pc, LD_H_ABS).k));
                 jeqs!(pc + 1)
             }
             Kind::LdAbsBJeqJeq => {
@@ -894,7 +924,7 @@ fn run_from<K: Kinds, S: InsnSource + ?Sized>(
             }
             Kind::MshLdIndHJeqLdIndHJeq => ports!(pc),
             Kind::LdAbsHJsetPorts => {
-                a = load!(pkt.h(part!(pc, LD_H_ABS).k as usize));
+                a = load!(pkt.h_abs(part!(pc, LD_H_ABS).k));
                 let j = part!(pc + 1, JSET_K);
                 if a & j.k != 0 {
                     offset!(pc + 1, j.jt)
@@ -1104,7 +1134,7 @@ mod tests {
         // instruction loop exceed the budget, 4000 do not.
         let big_loop = |rounds: u32| {
             let mut p = vec![ld_imm(0), Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1)];
-            p.extend(std::iter::repeat(ldx_imm(0)).take(1020));
+            p.extend(std::iter::repeat_n(ldx_imm(0), 1020));
             p.push(Insn::jump(BPF_JMP | BPF_JGE | BPF_K, rounds, 1, 0));
             p.push(Insn::stmt(BPF_JMP | BPF_JA, (-1023i32) as u32));
             p.push(ret_a());
@@ -1163,7 +1193,7 @@ mod tests {
     #[test]
     fn vlan_ancillary_loads() {
         let ld = |size, off| [Insn::stmt(BPF_LD | size | BPF_ABS, SKF_AD_OFF + off), ret_a()];
-        let aux = AuxData { vlan_tag_present: true, vlan_tag: 0x123 };
+        let aux = AuxData { vlan_tag_present: true, vlan_tag: 0x123, pkttype: None };
         assert_eq!(run_aux(&ld(BPF_B, SKF_AD_VLAN_TAG), &PKT, 8, Some(&aux)), 0x123);
         assert_eq!(run_aux(&ld(BPF_B, SKF_AD_VLAN_TAG_PRESENT), &PKT, 8, Some(&aux)), 1);
         let absent = AuxData::default();
@@ -1174,6 +1204,36 @@ mod tests {
         for (size, off) in [(BPF_H, SKF_AD_VLAN_TAG), (BPF_W, SKF_AD_VLAN_TAG_PRESENT), (BPF_B, SKF_AD_PROTOCOL)] {
             assert_eq!(run_aux(&ld(size, off), &PKT, 8, Some(&aux)), 0);
         }
+    }
+
+    #[test]
+    fn packet_type_ancillary_loads() {
+        let ld = |size, off| [Insn::stmt(BPF_LD | size | BPF_ABS, SKF_AD_OFF + off), ret_a()];
+        let outgoing = AuxData { pkttype: Some(4), ..AuxData::default() };
+        let host = AuxData { pkttype: Some(0), ..AuxData::default() };
+        for size in [BPF_W, BPF_H, BPF_B] {
+            assert_eq!(run_aux(&ld(size, SKF_AD_PKTTYPE), &PKT, 8, Some(&outgoing)), 4);
+            assert_eq!(run_aux(&ld(size, SKF_AD_PKTTYPE), &PKT, 8, Some(&host)), 0);
+            // Unknown, or no aux data at all: rejects, as libpcap's does.
+            assert_eq!(run_aux(&ld(size, SKF_AD_PKTTYPE), &PKT, 8, Some(&AuxData::default())), 0);
+            assert_eq!(run(&ld(size, SKF_AD_PKTTYPE), &PKT), 0);
+            // Neighbouring offsets are plain loads past the packet.
+            assert_eq!(run_aux(&ld(size, SKF_AD_PKTTYPE + 1), &PKT, 8, Some(&outgoing)), 0);
+            assert_eq!(run_aux(&ld(size, SKF_AD_IFINDEX), &PKT, 8, Some(&outgoing)), 0);
+        }
+        // What libpcap compiles for `outbound` on a live Ethernet capture,
+        // fused with its jump: `ldh [pkttype]; jeq #4`.
+        let outbound = [
+            Insn::stmt(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+            Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 1),
+            Insn::stmt(BPF_RET | BPF_K, 262144),
+            Insn::stmt(BPF_RET | BPF_K, 0),
+        ];
+        assert_eq!(run_aux(&outbound, &PKT, 8, Some(&outgoing)), 262144);
+        assert_eq!(run_aux(&outbound, &PKT, 8, Some(&host)), 0);
+        let inbound = [outbound[0], Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 4, 1, 0), outbound[2], outbound[3]];
+        assert_eq!(run_aux(&inbound, &PKT, 8, Some(&host)), 262144);
+        assert_eq!(run_aux(&inbound, &PKT, 8, Some(&outgoing)), 0);
     }
 
     #[test]
@@ -1336,7 +1396,7 @@ mod tests {
         for _ in 0..4000 {
             let prog = random_program(&mut rng, 24);
             let pkt = random_packet(&mut rng);
-            let aux = AuxData { vlan_tag_present: rng.below(2) == 1, vlan_tag: rng.next() as u16 };
+            let aux = AuxData { vlan_tag_present: rng.below(2) == 1, vlan_tag: rng.next() as u16, pkttype: (rng.below(2) == 1).then(|| rng.below(5) as u8) };
             let aux = if rng.below(2) == 0 { Some(&aux) } else { None };
             run_aux(&prog, &pkt, rng.next(), aux);
         }

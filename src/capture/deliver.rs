@@ -158,7 +158,7 @@ impl Delivery {
         }
         if let Some(prog) = &self.userland.program {
             if consumed < self.userland.until_consumed {
-                let aux = AuxData { vlan_tag_present: m.vlan_valid(), vlan_tag: m.vlan_tci & 0x0fff };
+                let aux = AuxData { vlan_tag_present: m.vlan_valid(), vlan_tag: m.vlan_tci & 0x0fff, pkttype: Some(m.link.pkttype) };
                 if prog.run(slot.data(), m.wire_len, Some(&aux)) == 0 {
                     self.rejected += 1;
                     return Ok(None);

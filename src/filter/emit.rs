@@ -150,3 +150,74 @@ pub fn to_program(ir: &mut Ir, root: BlockId) -> Result<Program, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf;
+    use crate::filter::ir::jmp;
+
+    /// `ldb [0]; jeq #1`: true to a block of `n` statements ending in
+    /// `ret #1`, false to `ret #2`, which the layout puts after the long
+    /// block: the false branch spans `n + 1` instructions.
+    fn branch_over(n: usize) -> Program {
+        let mut ir = Ir::default();
+        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
+        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let body: Vec<(u16, u32)> = (0..n).map(|i| (BPF_LDX | BPF_IMM, i as u32)).collect();
+        let s = ir.slist(&body);
+        let long = ir.block_with((BPF_RET | BPF_K) as i32, 1, s);
+        let short = ir.new_block((BPF_RET | BPF_K) as i32, 2);
+        ir.bm(root).jt = Some(long);
+        ir.bm(root).jf = Some(short);
+        to_program(&mut ir, root).unwrap()
+    }
+
+    fn run(p: &Program, first: u8) -> u32 {
+        bpf::filter(p, &[first], 1)
+    }
+
+    #[test]
+    fn a_branch_of_255_fits_in_the_offset() {
+        let p = branch_over(254);
+        assert_eq!(p.len(), 2 + 255 + 1);
+        assert_eq!(p[1], Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 255));
+        assert!(!p.iter().any(|i| i.code == BPF_JMP | BPF_JA));
+        assert!(bpf::validate(&p));
+        assert_eq!((run(&p, 1), run(&p, 0)), (1, 2));
+    }
+
+    #[test]
+    fn a_branch_of_256_goes_through_a_ja() {
+        let p = branch_over(255);
+        // The jeq's false branch falls to a `ja` right after it; its true
+        // branch steps over the `ja`.
+        assert_eq!(p.len(), 3 + 256 + 1);
+        assert_eq!(p[1], Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0));
+        assert_eq!(p[2], Insn::stmt(BPF_JMP | BPF_JA, 256));
+        assert_eq!(p[3 + 256], Insn::stmt(BPF_RET | BPF_K, 2));
+        assert!(bpf::validate(&p));
+        assert_eq!((run(&p, 1), run(&p, 0)), (1, 2));
+    }
+
+    #[test]
+    fn both_branches_long() {
+        // Two long blocks: the root's true branch reaches the first
+        // directly, its false branch the second past the first.
+        let mut ir = Ir::default();
+        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
+        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let mut longs = Vec::new();
+        for r in [1u32, 2] {
+            let body: Vec<(u16, u32)> = (0..300).map(|i| (BPF_LDX | BPF_IMM, i)).collect();
+            let s = ir.slist(&body);
+            longs.push(ir.block_with((BPF_RET | BPF_K) as i32, r, s));
+        }
+        ir.bm(root).jt = Some(longs[0]);
+        ir.bm(root).jf = Some(longs[1]);
+        let p = to_program(&mut ir, root).unwrap();
+        assert!(bpf::validate(&p));
+        assert_eq!(p.iter().filter(|i| i.code == BPF_JMP | BPF_JA).count(), 1);
+        assert_eq!((run(&p, 1), run(&p, 0)), (1, 2));
+    }
+}

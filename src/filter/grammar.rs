@@ -488,10 +488,13 @@ impl Tables {
 
 pub static TABLES: Lazy<Tables> = Lazy::new(build);
 
+/// A rule: left-hand symbol, right-hand symbols, action, precedence.
+type GrammarRule = (usize, Vec<usize>, Act, Option<(usize, Assoc)>);
+
 /// Symbols: terminals `0..N_TERMINALS`, then nonterminals.
 struct Grammar {
     /// rules[0] is `$accept: prog $end`.
-    rules: Vec<(usize, Vec<usize>, Act, Option<(usize, Assoc)>)>,
+    rules: Vec<GrammarRule>,
     n_symbols: usize,
     nullable: Vec<bool>,
     first: Vec<TSet>,

@@ -123,21 +123,44 @@ fn scan_int(s: &[u8]) -> Option<(i32, usize)> {
     Some((long as i32, i))
 }
 
-/// `a-b` with numbers or service names: (port1, port2, protocol).
-pub fn nametoportrange(name: &str) -> Option<(i32, i32, i32)> {
+/// What a port range lookup found: the range, or, when only the name
+/// before the dash resolved, that name's port and protocol (libpcap has
+/// stored those in the caller's `port1` and `proto` when it gives up on the
+/// second name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortRange {
+    /// (port1, port2, protocol).
+    Found(i32, i32, i32),
+    /// (port1, protocol) of the first name; the range is unknown.
+    FirstOnly(i32, i32),
+    NotFound,
+}
+
+impl PortRange {
+    /// The range, if both ends resolved.
+    pub fn found(self) -> Option<(i32, i32, i32)> {
+        match self {
+            PortRange::Found(a, b, p) => Some((a, b, p)),
+            _ => None,
+        }
+    }
+}
+
+/// `a-b` with numbers or service names.
+pub fn nametoportrange(name: &str) -> PortRange {
     let b = name.as_bytes();
     if let Some((p1, n)) = scan_int(b) {
         if b.get(n) == Some(&b'-') {
             if let Some((p2, _)) = scan_int(&b[n + 1..]) {
-                return Some((p1, p2, PROTO_UNDEF));
+                return PortRange::Found(p1, p2, PROTO_UNDEF);
             }
         }
     }
-    let dash = name.find('-')?;
-    let (port1, proto1) = nametoport(&name[..dash])?;
-    let (port2, proto2) = nametoport(&name[dash + 1..])?;
+    let Some(dash) = name.find('-') else { return PortRange::NotFound };
+    let Some((port1, proto1)) = nametoport(&name[..dash]) else { return PortRange::NotFound };
+    let Some((port2, proto2)) = nametoport(&name[dash + 1..]) else { return PortRange::FirstOnly(port1, proto1) };
     let proto = if proto1 != proto2 { PROTO_UNDEF } else { proto2 };
-    Some((port1, port2, proto))
+    PortRange::Found(port1, port2, proto)
 }
 
 /// An IP protocol name (`/etc/protocols`); `PROTO_UNDEF` when unknown and,
@@ -268,8 +291,10 @@ pub fn next_etherent(mut getc: impl FnMut() -> i32) -> Option<EtherEnt> {
             return c;
         }
     };
+    // Zeroed once per call, as libpcap zeroes its entry: bytes a skipped
+    // line wrote stay in the address of a later entry written only in part.
+    let mut e = EtherEnt { addr: [0; 6], name: Vec::new() };
     loop {
-        let mut e = EtherEnt { addr: [0; 6], name: Vec::new() };
         let mut c = skip_space(&mut getc);
         if c == EOF {
             return None;
@@ -367,9 +392,17 @@ mod tests {
 
     #[test]
     fn portranges_and_names() {
-        assert_eq!(nametoportrange("20-21"), Some((20, 21, PROTO_UNDEF)));
-        assert_eq!(nametoportrange("1--2"), Some((1, -2, PROTO_UNDEF)));
-        assert_eq!(nametoport("ssh"), Some((22, libc::IPPROTO_TCP)).or(Some((22, PROTO_UNDEF))));
+        assert_eq!(nametoportrange("20-21"), PortRange::Found(20, 21, PROTO_UNDEF));
+        assert_eq!(nametoportrange("1--2"), PortRange::Found(1, -2, PROTO_UNDEF));
+        assert_eq!(nametoportrange("20 -21"), PortRange::NotFound);
+        // Debian's /etc/services: ssh and http are TCP only, ntp UDP only,
+        // domain both.
+        assert_eq!(nametoport("ssh"), Some((22, libc::IPPROTO_TCP)));
+        assert_eq!(nametoport("ntp"), Some((123, libc::IPPROTO_UDP)));
+        assert_eq!(nametoport("domain"), Some((53, PROTO_UNDEF)));
+        assert_eq!(nametoportrange("ssh-ntp"), PortRange::Found(22, 123, PROTO_UNDEF));
+        assert_eq!(nametoportrange("http-no-such"), PortRange::FirstOnly(80, libc::IPPROTO_TCP));
+        assert_eq!(nametoportrange("no-such"), PortRange::NotFound);
         assert_eq!(nametoport("no-such-service-x"), None);
         assert_eq!(nametoeproto("ip6"), 0x86dd);
         assert_eq!(nametollc("stp"), 0x42);
@@ -391,6 +424,19 @@ mod tests {
         let e = next_etherent(&mut getc).unwrap();
         assert_eq!(e, EtherEnt { addr: [0, 1, 2, 3, 4, 5], name: b"beta".to_vec() });
         assert_eq!(next_etherent(&mut getc), None);
+    }
+
+    #[test]
+    fn etherent_keeps_bytes_of_a_skipped_line() {
+        let text = b"01:02:03:04:05-x\n0a:0b partial\n";
+        let mut pos = 0;
+        let getc = || {
+            let c = text.get(pos).map_or(-1, |&b| b as i32);
+            pos += 1;
+            c
+        };
+        let e = next_etherent(getc).unwrap();
+        assert_eq!(e, EtherEnt { addr: [0x0a, 0x0b, 3, 4, 5, 0], name: b"partial".to_vec() });
     }
 
     #[test]

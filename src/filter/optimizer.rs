@@ -1,13 +1,47 @@
-//! The optimizer over the block graph: value numbering with constant
-//! folding and peephole rewrites inside blocks, dead-store elimination
-//! from use/def data flow, branch folding along dominating edges,
-//! and/or "pull-ups", then merging of identical blocks.
+//! The optimizer: rewrites the code generator's block graph into a shorter
+//! program that accepts the same packets.
 //!
-//! It is libpcap's optimizer algorithm (same passes, same visiting order,
-//! same fixed-point and loop-breaking rules), so that on the same input
-//! graph it produces the same program as `pcap_compile(..., 1, ...)`.
+//! ringcap promises the program libpcap's `pcap_compile(.., 1, ..)` gives,
+//! instruction for instruction, and which rewrite fires first decides the
+//! shape of the result; so this module tries the same rewrites in the same
+//! order as libpcap's optimizer (its source was read for behaviour, and the
+//! differential test holds the two to identical output). The strategy, in
+//! our words:
+//!
+//! - **Numbering.** The blocks reachable from the root are numbered in
+//!   depth-first order, true branch first. Edges are numbered too: a
+//!   block's true edge carries its number, its false edge that number plus
+//!   the block count. Sets of blocks and of edges are bit vectors.
+//! - **Analyses**, recomputed from scratch every round: each block's
+//!   *level* (its longest path to a `ret`), so that walking levels from the
+//!   root's down visits a block after everything that can reach it; the
+//!   *dominators* of every block and of every edge (edge `e` dominates
+//!   edge `f` when every path from the root to `f` takes `e`); and the
+//!   *liveness* of the "atoms" (scratch words, A and X): what a block reads
+//!   before writing, what it overwrites, what its successors still need.
+//! - **A round** (`optimize_pass`) first simulates every block with value
+//!   numbers: A, X and each scratch word hold a number standing for the
+//!   value computed so far, starting from what all predecessors agree on;
+//!   the same computation on the same numbers gets the same number, and
+//!   constants are known. When statements may be rewritten, the
+//!   simulation folds constants, turns indexed loads with a known X into
+//!   absolute ones and deletes statements that store what a place already
+//!   holds; peephole patterns and dead stores inside the block follow.
+//!   Then, unless statements are being rewritten, branches move:
+//!   *jump threading* redirects an edge past a block whose test a
+//!   dominating edge has already decided (same test of the same value of
+//!   A), and *test hoisting* moves a test that repeats an earlier value of
+//!   A up a chain of tests sharing one outcome.
+//! - **Rounds repeat** until one changes nothing; when only branches have
+//!   moved for 100 rounds in a row (moves can cycle), it stops there. Two
+//!   series run: branches only first, then statements too.
+//! - **Merging**: blocks with the same statements, test and successors are
+//!   merged, again and again, since merging can make predecessors equal.
+//! - Finally leading blocks whose branches both go to one place are
+//!   skipped, their statements kept for the new root.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ir::{BlockId, Ir, StmtId, A_ATOM, NOP, N_ATOMS, X_ATOM};
 use crate::bpf::insn::*;
@@ -20,7 +54,7 @@ fn atom_mask(a: usize) -> u32 {
 }
 
 /// Which atom a statement reads (-1: none; AX_ATOM: both A and X).
-fn atomuse(code: i32, k: u32) -> i32 {
+fn atom_read(code: i32, k: u32) -> i32 {
     if code == NOP {
         return -1;
     }
@@ -56,7 +90,7 @@ fn atomuse(code: i32, k: u32) -> i32 {
 }
 
 /// Which atom a statement writes (-1: none).
-fn atomdef(code: i32, k: u32) -> i32 {
+fn atom_written(code: i32, k: u32) -> i32 {
     if code == NOP {
         return -1;
     }
@@ -76,33 +110,95 @@ fn atomdef(code: i32, k: u32) -> i32 {
     }
 }
 
+/// A multiply-rotate hasher for the optimizer's small integer keys: the
+/// default SipHash cost a quarter of compile time. Keys come from the
+/// compiler's own numbering, so no outside input picks collisions.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn write_i32(&mut self, v: i32) {
+        self.write_u64(v as u32 as u64);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+
 /// An optimizer failure (a constant division by zero and the like).
 pub type OptResult<T> = Result<T, String>;
+
+/// What makes blocks identical: test opcode and operand, successors, and
+/// the (opcode, operand) of each statement that is not deleted.
+type BlockKey = (i32, u32, Option<BlockId>, Option<BlockId>, Vec<(i32, u32)>);
 
 /// A slot holding a successor: (block, true edge?).
 type Slot = (BlockId, bool);
 
-struct Opt<'a> {
+/// The edges into a block, following the in-edge list.
+struct InEdges<'a> {
+    next: &'a [Option<u32>],
+    at: Option<u32>,
+}
+
+impl Iterator for InEdges<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        let e = self.at?;
+        self.at = self.next[e as usize];
+        Some(e)
+    }
+}
+
+/// The graph being optimized and what the analyses know of it.
+struct Optimizer<'a> {
     ir: &'a mut Ir,
     root: BlockId,
+    /// No change in the current round.
     done: bool,
-    non_branch_movement_performed: bool,
+    /// A statement (not only a branch) changed in the current round.
+    statements_changed: bool,
     n_blocks: usize,
     /// Blocks by optimizer number (`Block::id`).
     blocks: Vec<BlockId>,
-    nodewords: usize,
-    edgewords: usize,
-    levels: Vec<Option<BlockId>>,
+    /// Words per block set and per edge set.
+    node_words: usize,
+    edge_words: usize,
+    /// Reachable blocks in the order levels were assigned, then sorted by
+    /// level (stable): level `l` is `by_level[level_start[l]..level_start[l + 1]]`.
+    found: Vec<BlockId>,
+    by_level: Vec<BlockId>,
+    level_start: Vec<usize>,
+    /// Per block (by number), the set of blocks dominating it.
     dom: Vec<u32>,
-    edom: Vec<u32>,
-    edge_next: Vec<Option<u32>>,
-    values: HashMap<(i32, u32, u32), u32>,
-    curval: u32,
+    /// Per edge (by number), the set of edges dominating it.
+    edge_dom: Vec<u32>,
+    /// The in-edge lists, linked through edge numbers.
+    next_in_edge: Vec<Option<u32>>,
+    /// (opcode, operand value numbers) -> value number.
+    value_numbers: Map<(i32, u32, u32), u32>,
+    last_value: u32,
     /// Constant value of a value number, if it is a constant.
-    vmap: Vec<Option<u32>>,
+    constants: Vec<Option<u32>>,
 }
 
-impl<'a> Opt<'a> {
+impl<'a> Optimizer<'a> {
     // ---- graph helpers --------------------------------------------------
 
     fn jt(&self, b: BlockId) -> Option<BlockId> {
@@ -157,33 +253,32 @@ impl<'a> Opt<'a> {
     }
 
     fn dom_has(&self, b: BlockId, member: usize) -> bool {
-        let base = self.id(b) * self.nodewords;
+        let base = self.id(b) * self.node_words;
         self.dom[base + member / 32] & (1 << (member % 32)) != 0
     }
 
-    fn level_iter(&self, level: usize) -> Vec<BlockId> {
-        let mut out = Vec::new();
-        let mut p = self.levels[level];
-        while let Some(b) = p {
-            out.push(b);
-            p = self.ir.b(b).link;
-        }
-        out
+    /// The `i`-th block of a level, in visiting order (the last found
+    /// first).
+    fn at_level(&self, level: usize, i: usize) -> Option<BlockId> {
+        let (start, end) = (self.level_start[level], self.level_start[level + 1]);
+        (i < end - start).then(|| self.by_level[end - 1 - i])
     }
 
     // ---- set-up ------------------------------------------------------------
 
-    fn count_blocks(&mut self, p: Option<BlockId>) -> usize {
+    /// How many blocks are reachable from `p` (not counting marked ones).
+    fn count_reachable(&mut self, p: Option<BlockId>) -> usize {
         let Some(p) = p else { return 0 };
         if self.ir.is_marked(p) {
             return 0;
         }
         self.ir.mark(p);
         let (jt, jf) = (self.jt(p), self.jf(p));
-        self.count_blocks(jt) + self.count_blocks(jf) + 1
+        self.count_reachable(jt) + self.count_reachable(jf) + 1
     }
 
-    fn number_blks(&mut self, p: Option<BlockId>) {
+    /// Number the blocks reachable from `p` depth-first, true branch first.
+    fn number_blocks(&mut self, p: Option<BlockId>) {
         let Some(p) = p else { return };
         if self.ir.is_marked(p) {
             return;
@@ -192,84 +287,120 @@ impl<'a> Opt<'a> {
         self.ir.bm(p).id = self.blocks.len() as u32;
         self.blocks.push(p);
         let (jt, jf) = (self.jt(p), self.jf(p));
-        self.number_blks(jt);
-        self.number_blks(jf);
+        self.number_blocks(jt);
+        self.number_blocks(jf);
     }
 
-    fn new(ir: &'a mut Ir, root: BlockId) -> Opt<'a> {
-        let mut o = Opt {
+    fn new(ir: &'a mut Ir, root: BlockId) -> Optimizer<'a> {
+        let mut o = Optimizer {
             ir,
             root,
             done: false,
-            non_branch_movement_performed: false,
+            statements_changed: false,
             n_blocks: 0,
             blocks: Vec::new(),
-            nodewords: 0,
-            edgewords: 0,
-            levels: Vec::new(),
+            node_words: 0,
+            edge_words: 0,
+            found: Vec::new(),
+            by_level: Vec::new(),
+            level_start: Vec::new(),
             dom: Vec::new(),
-            edom: Vec::new(),
-            edge_next: Vec::new(),
-            values: HashMap::new(),
-            curval: 0,
-            vmap: Vec::new(),
+            edge_dom: Vec::new(),
+            next_in_edge: Vec::new(),
+            value_numbers: Map::default(),
+            last_value: 0,
+            constants: Vec::new(),
         };
         o.ir.unmark_all();
-        let n = o.count_blocks(Some(root));
+        let n = o.count_reachable(Some(root));
         o.blocks.reserve(n);
         o.ir.unmark_all();
-        o.number_blks(Some(root));
+        o.number_blocks(Some(root));
         o.n_blocks = o.blocks.len();
         let n_edges = 2 * o.n_blocks;
-        o.edgewords = n_edges / 32 + 1;
-        o.nodewords = o.n_blocks / 32 + 1;
-        o.levels = vec![None; o.n_blocks];
-        o.dom = vec![0; o.n_blocks * o.nodewords];
-        o.edom = vec![0; n_edges * o.edgewords];
-        o.edge_next = vec![None; n_edges];
+        o.edge_words = n_edges / 32 + 1;
+        o.node_words = o.n_blocks / 32 + 1;
+        o.found.reserve(o.n_blocks);
+        o.by_level.reserve(o.n_blocks);
+        o.level_start.reserve(o.n_blocks + 2);
+        o.constants.reserve(8 * o.n_blocks);
+        o.value_numbers.reserve(8 * o.n_blocks);
+        o.dom = vec![0; o.n_blocks * o.node_words];
+        o.edge_dom = vec![0; n_edges * o.edge_words];
+        o.next_in_edge = vec![None; n_edges];
         o
     }
 
     // ---- graph analyses ------------------------------------------------------
 
-    fn find_levels_r(&mut self, b: BlockId) {
+    /// Give `b` and what it reaches their levels: 0 for a `ret`, else one
+    /// more than the higher of its successors'.
+    fn assign_levels_from(&mut self, b: BlockId) {
         if self.ir.is_marked(b) {
             return;
         }
         self.ir.mark(b);
-        self.ir.bm(b).link = None;
         let level = match (self.jt(b), self.jf(b)) {
             (Some(t), Some(f)) => {
-                self.find_levels_r(t);
-                self.find_levels_r(f);
+                self.assign_levels_from(t);
+                self.assign_levels_from(f);
                 self.ir.b(t).level.max(self.ir.b(f).level) + 1
             }
             _ => 0,
         };
-        let blk = self.ir.bm(b);
-        blk.level = level;
-        blk.link = self.levels[level as usize];
-        self.levels[level as usize] = Some(b);
+        self.ir.bm(b).level = level;
+        self.found.push(b);
     }
 
-    fn find_levels(&mut self) {
-        self.levels.iter_mut().for_each(|l| *l = None);
+    /// Levels of every reachable block, and the lists to visit them by.
+    fn assign_levels(&mut self) {
+        self.found.clear();
         self.ir.unmark_all();
         let root = self.root;
-        self.find_levels_r(root);
+        self.assign_levels_from(root);
+        // Counting sort by level, keeping the finding order in each.
+        let levels = self.root_level() + 1;
+        self.level_start.clear();
+        self.level_start.resize(levels + 1, 0);
+        for &b in &self.found {
+            self.level_start[self.ir.b(b).level as usize + 1] += 1;
+        }
+        for l in 0..levels {
+            self.level_start[l + 1] += self.level_start[l];
+        }
+        self.by_level.clear();
+        self.by_level.resize(self.found.len(), 0);
+        let mut next = std::mem::take(&mut self.found);
+        for &b in &next {
+            let l = self.ir.b(b).level as usize;
+            // level_start[l] counts up to its end; put back below.
+            self.by_level[self.level_start[l]] = b;
+            self.level_start[l] += 1;
+        }
+        for l in (1..=levels).rev() {
+            self.level_start[l] = self.level_start[l - 1];
+        }
+        self.level_start[0] = 0;
+        next.clear();
+        self.found = next;
     }
 
     fn root_level(&self) -> usize {
         self.ir.b(self.root).level as usize
     }
 
-    fn find_dom(&mut self) {
-        let nw = self.nodewords;
+    /// Block dominators: a block's set is itself plus what dominates all
+    /// of its predecessors (visiting from the root down sees every
+    /// predecessor first).
+    fn compute_dominators(&mut self) {
+        let nw = self.node_words;
         self.dom.iter_mut().for_each(|x| *x = 0xffff_ffff);
         let r = self.id(self.root) * nw;
         self.dom[r..r + nw].iter_mut().for_each(|x| *x = 0);
         for level in (0..=self.root_level()).rev() {
-            for b in self.level_iter(level) {
+            let mut at = 0;
+            while let Some(b) = self.at_level(level, at) {
+                at += 1;
                 let id = self.id(b);
                 self.dom[id * nw + id / 32] |= 1 << (id % 32);
                 if let (Some(t), Some(f)) = (self.jt(b), self.jf(b)) {
@@ -284,36 +415,43 @@ impl<'a> Opt<'a> {
         }
     }
 
-    fn propedom(&mut self, e: Slot) {
-        let ew = self.edgewords;
+    /// Edge `e` dominates itself and narrows the sets of the two edges
+    /// leaving its target.
+    fn propagate_edge_dominators(&mut self, e: Slot) {
+        let ew = self.edge_words;
         let eid = self.edge_id(e) as usize;
-        self.edom[eid * ew + eid / 32] |= 1 << (eid % 32);
+        self.edge_dom[eid * ew + eid / 32] |= 1 << (eid % 32);
         if let Some(succ) = self.get(e) {
             for out in [(succ, true), (succ, false)] {
                 let oid = self.edge_id(out) as usize;
                 for w in 0..ew {
-                    self.edom[oid * ew + w] &= self.edom[eid * ew + w];
+                    self.edge_dom[oid * ew + w] &= self.edge_dom[eid * ew + w];
                 }
             }
         }
     }
 
-    fn find_edom(&mut self) {
-        let ew = self.edgewords;
-        self.edom.iter_mut().for_each(|x| *x = 0xffff_ffff);
+    /// Edge dominators, from the root's two edges down.
+    fn compute_edge_dominators(&mut self) {
+        let ew = self.edge_words;
+        self.edge_dom.iter_mut().for_each(|x| *x = 0xffff_ffff);
         for e in [(self.root, true), (self.root, false)] {
             let id = self.edge_id(e) as usize;
-            self.edom[id * ew..id * ew + ew].iter_mut().for_each(|x| *x = 0);
+            self.edge_dom[id * ew..id * ew + ew].iter_mut().for_each(|x| *x = 0);
         }
         for level in (0..=self.root_level()).rev() {
-            for b in self.level_iter(level) {
-                self.propedom((b, true));
-                self.propedom((b, false));
+            let mut at = 0;
+            while let Some(b) = self.at_level(level, at) {
+                at += 1;
+                self.propagate_edge_dominators((b, true));
+                self.propagate_edge_dominators((b, false));
             }
         }
     }
 
-    fn compute_local_ud(&mut self, b: BlockId) {
+    /// What block `b` reads before writing it (`in_use`), writes (`def`) and
+    /// writes before any read (`kill`).
+    fn block_liveness(&mut self, b: BlockId) {
         let (mut def, mut used, mut killed) = (0u32, 0u32, 0u32);
         let note_use = |atom: i32, def: u32, used: &mut u32| {
             if atom == AX_ATOM {
@@ -334,8 +472,8 @@ impl<'a> Opt<'a> {
             if st.code == NOP {
                 continue;
             }
-            note_use(atomuse(st.code, st.k), def, &mut used);
-            let atom = atomdef(st.code, st.k);
+            note_use(atom_read(st.code, st.k), def, &mut used);
+            let atom = atom_written(st.code, st.k);
             if atom >= 0 {
                 let m = atom_mask(atom as usize);
                 if used & m == 0 {
@@ -346,7 +484,7 @@ impl<'a> Opt<'a> {
         }
         let blk = self.ir.b(b);
         if class(blk.code as u16) == BPF_JMP {
-            note_use(atomuse(blk.code, blk.k), def, &mut used);
+            note_use(atom_read(blk.code, blk.k), def, &mut used);
         }
         let blk = self.ir.bm(b);
         blk.def = def;
@@ -354,16 +492,22 @@ impl<'a> Opt<'a> {
         blk.in_use = used;
     }
 
-    fn find_ud(&mut self) {
+    /// Liveness over the graph: a block's `out_use` is what its successors
+    /// read; what it reads then includes what flows through it unkilled.
+    fn compute_liveness(&mut self) {
         let maxlevel = self.root_level();
         for i in (0..=maxlevel).rev() {
-            for p in self.level_iter(i) {
-                self.compute_local_ud(p);
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
+                self.block_liveness(p);
                 self.ir.bm(p).out_use = 0;
             }
         }
         for i in 1..=maxlevel {
-            for p in self.level_iter(i) {
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
                 let (t, f) = (self.jt(p).expect("inner block"), self.jf(p).expect("inner block"));
                 let out = self.ir.b(t).in_use | self.ir.b(f).in_use;
                 let blk = self.ir.bm(p);
@@ -373,70 +517,74 @@ impl<'a> Opt<'a> {
         }
     }
 
-    fn find_inedges(&mut self) {
+    /// The list of edges into every block, rebuilt from the current graph.
+    fn collect_in_edges(&mut self) {
         for &b in &self.blocks {
             self.ir.bm(b).in_edges = None;
         }
         for level in (1..=self.root_level()).rev() {
-            for b in self.level_iter(level) {
+            let mut at = 0;
+            while let Some(b) = self.at_level(level, at) {
+                at += 1;
                 for e in [(b, true), (b, false)] {
                     let child = self.get(e).expect("inner block");
                     let eid = self.edge_id(e);
-                    self.edge_next[eid as usize] = self.ir.b(child).in_edges;
+                    self.next_in_edge[eid as usize] = self.ir.b(child).in_edges;
                     self.ir.bm(child).in_edges = Some(eid);
                 }
             }
         }
     }
 
-    fn in_edges(&self, b: BlockId) -> Vec<u32> {
-        let mut out = Vec::new();
-        let mut e = self.ir.b(b).in_edges;
-        while let Some(x) = e {
-            out.push(x);
-            e = self.edge_next[x as usize];
-        }
-        out
+    /// The edges into `b` (as last collected), without allocating: the
+    /// list lives in `next_in_edge`, which only `collect_in_edges` changes.
+    fn in_edges(&self, b: BlockId) -> InEdges<'_> {
+        InEdges { next: &self.next_in_edge, at: self.ir.b(b).in_edges }
     }
 
     // ---- value numbering ----------------------------------------------------
 
-    fn init_val(&mut self) {
-        self.curval = 0;
-        self.values.clear();
-        self.vmap.clear();
-        self.vmap.push(None);
+    /// Forget all value numbers (0 stands for "unknown").
+    fn reset_value_numbers(&mut self) {
+        self.last_value = 0;
+        self.value_numbers.clear();
+        self.constants.clear();
+        self.constants.push(None);
     }
 
     /// The value number of `code(v0, v1)`.
-    fn f(&mut self, code: i32, v0: u32, v1: u32) -> u32 {
-        if let Some(&v) = self.values.get(&(code, v0, v1)) {
+    fn value_of(&mut self, code: i32, v0: u32, v1: u32) -> u32 {
+        if let Some(&v) = self.value_numbers.get(&(code, v0, v1)) {
             return v;
         }
-        self.curval += 1;
-        let val = self.curval;
+        self.last_value += 1;
+        let val = self.last_value;
         let c = code as u16;
         let is_const = mode(c) == BPF_IMM && (class(c) == BPF_LD || class(c) == BPF_LDX);
-        self.vmap.push(is_const.then_some(v0));
-        self.values.insert((code, v0, v1), val);
+        self.constants.push(is_const.then_some(v0));
+        self.value_numbers.insert((code, v0, v1), val);
         val
     }
 
-    fn konst(&mut self, i: u32) -> u32 {
-        self.f((BPF_LD | BPF_IMM | BPF_W) as i32, i, 0)
+    /// The value number of the constant `i`.
+    fn const_value(&mut self, i: u32) -> u32 {
+        self.value_of((BPF_LD | BPF_IMM | BPF_W) as i32, i, 0)
     }
 
+    /// The constant a value number stands for, if it is one.
     fn const_of(&self, v: u32) -> Option<u32> {
-        self.vmap.get(v as usize).copied().flatten()
+        self.constants.get(v as usize).copied().flatten()
     }
 
+    /// Note that a statement changed: another round is needed, and the
+    /// branch-only cycle count restarts.
     fn changed(&mut self) {
-        self.non_branch_movement_performed = true;
+        self.statements_changed = true;
         self.done = false;
     }
 
     /// Store `newval` into `*valp`, or delete `s` when it would not change it.
-    fn vstore(&mut self, s: StmtId, valp: &mut u32, newval: u32, alter: bool) {
+    fn store_value(&mut self, s: StmtId, valp: &mut u32, newval: u32, alter: bool) {
         if alter && newval != 0 && *valp == newval {
             self.ir.sm(s).code = NOP;
         } else {
@@ -444,7 +592,7 @@ impl<'a> Opt<'a> {
         }
     }
 
-    fn fold_op(&mut self, s: StmtId, v0: u32, v1: u32) -> OptResult<()> {
+    fn fold_constant_op(&mut self, s: StmtId, v0: u32, v1: u32) -> OptResult<()> {
         let a = self.const_of(v0).unwrap_or(0);
         let b = self.const_of(v1).unwrap_or(0);
         let r = match op(self.ir.s(s).code as u16) {
@@ -467,7 +615,7 @@ impl<'a> Opt<'a> {
     }
 
     /// Symbolically execute `s`, updating `val`; with `alter`, simplify it.
-    fn opt_stmt(&mut self, s: StmtId, val: &mut [u32; N_ATOMS], alter: bool) -> OptResult<()> {
+    fn simulate_stmt(&mut self, s: StmtId, val: &mut [u32; N_ATOMS], alter: bool) -> OptResult<()> {
         let st = *self.ir.s(s);
         let code = st.code;
         if code == NOP {
@@ -477,8 +625,8 @@ impl<'a> Opt<'a> {
         let (a, x) = (A_ATOM, X_ATOM);
         match c {
             _ if c == BPF_LD | BPF_ABS | BPF_W || c == BPF_LD | BPF_ABS | BPF_H || c == BPF_LD | BPF_ABS | BPF_B => {
-                let v = self.f(code, st.k, 0);
-                self.vstore(s, &mut val[a], v, alter);
+                let v = self.value_of(code, st.k, 0);
+                self.store_value(s, &mut val[a], v, alter);
             }
             _ if c == BPF_LD | BPF_IND | BPF_W || c == BPF_LD | BPF_IND | BPF_H || c == BPF_LD | BPF_IND | BPF_B => {
                 let xv = val[x];
@@ -490,27 +638,27 @@ impl<'a> Opt<'a> {
                         stm.code = nc as i32;
                         stm.k = nk;
                         self.changed();
-                        self.f(nc as i32, nk, 0)
+                        self.value_of(nc as i32, nk, 0)
                     }
-                    _ => self.f(code, st.k, xv),
+                    _ => self.value_of(code, st.k, xv),
                 };
-                self.vstore(s, &mut val[a], v, alter);
+                self.store_value(s, &mut val[a], v, alter);
             }
             _ if c == BPF_LD | BPF_LEN => {
-                let v = self.f(code, 0, 0);
-                self.vstore(s, &mut val[a], v, alter);
+                let v = self.value_of(code, 0, 0);
+                self.store_value(s, &mut val[a], v, alter);
             }
             _ if c == BPF_LD | BPF_IMM => {
-                let v = self.konst(st.k);
-                self.vstore(s, &mut val[a], v, alter);
+                let v = self.const_value(st.k);
+                self.store_value(s, &mut val[a], v, alter);
             }
             _ if c == BPF_LDX | BPF_IMM => {
-                let v = self.konst(st.k);
-                self.vstore(s, &mut val[x], v, alter);
+                let v = self.const_value(st.k);
+                self.store_value(s, &mut val[x], v, alter);
             }
             _ if c == BPF_LDX | BPF_MSH | BPF_B => {
-                let v = self.f(code, st.k, 0);
-                self.vstore(s, &mut val[x], v, alter);
+                let v = self.value_of(code, st.k, 0);
+                self.store_value(s, &mut val[x], v, alter);
             }
             _ if c == BPF_ALU | BPF_NEG => {
                 match self.const_of(val[a]) {
@@ -519,9 +667,9 @@ impl<'a> Opt<'a> {
                         let stm = self.ir.sm(s);
                         stm.code = (BPF_LD | BPF_IMM) as i32;
                         stm.k = k;
-                        val[a] = self.konst(k);
+                        val[a] = self.const_value(k);
                     }
-                    _ => val[a] = self.f(code, val[a], 0),
+                    _ => val[a] = self.value_of(code, val[a], 0),
                 }
             }
             _ if class(c) == BPF_ALU && src(c) == BPF_K && op(c) != BPF_NEG && op(c) <= BPF_XOR => {
@@ -534,7 +682,7 @@ impl<'a> Opt<'a> {
                         }
                         if o == BPF_MUL || o == BPF_AND {
                             self.ir.sm(s).code = (BPF_LD | BPF_IMM) as i32;
-                            val[a] = self.konst(st.k);
+                            val[a] = self.const_value(st.k);
                             return Ok(());
                         }
                         if o == BPF_DIV {
@@ -545,24 +693,24 @@ impl<'a> Opt<'a> {
                         }
                     }
                     if self.const_of(val[a]).is_some() {
-                        let kv = self.konst(st.k);
-                        self.fold_op(s, val[a], kv)?;
+                        let kv = self.const_value(st.k);
+                        self.fold_constant_op(s, val[a], kv)?;
                         let nk = self.ir.s(s).k;
-                        val[a] = self.konst(nk);
+                        val[a] = self.const_value(nk);
                         return Ok(());
                     }
                 }
-                let kv = self.konst(st.k);
-                val[a] = self.f(code, val[a], kv);
+                let kv = self.const_value(st.k);
+                val[a] = self.value_of(code, val[a], kv);
             }
             _ if class(c) == BPF_ALU && src(c) == BPF_X && op(c) != BPF_NEG && op(c) <= BPF_XOR => {
                 let o = op(c);
                 if alter {
                     if let Some(xc) = self.const_of(val[x]) {
                         if self.const_of(val[a]).is_some() {
-                            self.fold_op(s, val[a], val[x])?;
+                            self.fold_constant_op(s, val[a], val[x])?;
                             let nk = self.ir.s(s).k;
-                            val[a] = self.konst(nk);
+                            val[a] = self.const_value(nk);
                         } else {
                             let nc = BPF_ALU | BPF_K | o;
                             let stm = self.ir.sm(s);
@@ -572,8 +720,8 @@ impl<'a> Opt<'a> {
                                 return Err("shift by more than 31 bits".into());
                             }
                             self.changed();
-                            let kv = self.konst(xc);
-                            val[a] = self.f(nc as i32, val[a], kv);
+                            let kv = self.const_value(xc);
+                            val[a] = self.value_of(nc as i32, val[a], kv);
                         }
                         return Ok(());
                     }
@@ -581,23 +729,23 @@ impl<'a> Opt<'a> {
                         if matches!(o, BPF_ADD | BPF_OR | BPF_XOR) {
                             self.ir.sm(s).code = (BPF_MISC | BPF_TXA) as i32;
                             let xv = val[x];
-                            self.vstore(s, &mut val[a], xv, alter);
+                            self.store_value(s, &mut val[a], xv, alter);
                             return Ok(());
                         } else if matches!(o, BPF_MUL | BPF_DIV | BPF_MOD | BPF_AND | BPF_LSH | BPF_RSH) {
                             let stm = self.ir.sm(s);
                             stm.code = (BPF_LD | BPF_IMM) as i32;
                             stm.k = 0;
-                            let kv = self.konst(0);
-                            self.vstore(s, &mut val[a], kv, alter);
+                            let kv = self.const_value(0);
+                            self.store_value(s, &mut val[a], kv, alter);
                             return Ok(());
                         }
                     }
                 }
-                val[a] = self.f(code, val[a], val[x]);
+                val[a] = self.value_of(code, val[a], val[x]);
             }
             _ if c == BPF_MISC | BPF_TXA => {
                 let xv = val[x];
-                self.vstore(s, &mut val[a], xv, alter);
+                self.store_value(s, &mut val[a], xv, alter);
             }
             _ if c == BPF_LD | BPF_MEM || c == BPF_LDX | BPF_MEM => {
                 let dst = if c == BPF_LD | BPF_MEM { a } else { x };
@@ -610,16 +758,16 @@ impl<'a> Opt<'a> {
                         self.changed();
                     }
                 }
-                self.vstore(s, &mut val[dst], v, alter);
+                self.store_value(s, &mut val[dst], v, alter);
             }
             _ if c == BPF_MISC | BPF_TAX => {
                 let av = val[a];
-                self.vstore(s, &mut val[x], av, alter);
+                self.store_value(s, &mut val[x], av, alter);
             }
             _ if c == BPF_ST || c == BPF_STX => {
                 let from = if c == BPF_ST { val[a] } else { val[x] };
                 let mut slot = val[st.k as usize % N_ATOMS];
-                self.vstore(s, &mut slot, from, alter);
+                self.store_value(s, &mut slot, from, alter);
                 val[st.k as usize % N_ATOMS] = slot;
             }
             _ => {}
@@ -629,7 +777,8 @@ impl<'a> Opt<'a> {
 
     // ---- per-block rewrites ----------------------------------------------------
 
-    fn this_op(&self, mut s: Option<StmtId>) -> Option<StmtId> {
+    /// `s` or the first statement after it that is not deleted.
+    fn next_live_stmt(&self, mut s: Option<StmtId>) -> Option<StmtId> {
         while let Some(x) = s {
             if self.ir.s(x).code != NOP {
                 return Some(x);
@@ -639,13 +788,14 @@ impl<'a> Opt<'a> {
         None
     }
 
-    fn opt_peep(&mut self, b: BlockId) {
+    /// Rewrite short statement patterns in `b`, then simplify its test with
+    /// what the simulation knows of A and X.
+    fn peephole(&mut self, b: BlockId) {
         let Some(first) = self.ir.b(b).stmts else { return };
         let mut last = first;
         let mut s = Some(first);
-        loop {
-            let Some(cur) = self.this_op(s) else { break };
-            let Some(next) = self.this_op(self.ir.s(cur).next) else { break };
+        while let Some(cur) = self.next_live_stmt(s) {
+            let Some(next) = self.next_live_stmt(self.ir.s(cur).next) else { break };
             last = next;
             s = Some(next);
             let (sc, sk) = (self.ir.s(cur).code, self.ir.s(cur).k);
@@ -669,17 +819,17 @@ impl<'a> Opt<'a> {
                 let add = if self.ir.s(next).code != (BPF_LDX | BPF_MSH | BPF_B) as i32 {
                     Some(next)
                 } else {
-                    self.this_op(self.ir.s(next).next)
+                    self.next_live_stmt(self.ir.s(next).next)
                 };
                 let Some(add) = add.filter(|&a| self.ir.s(a).code == (BPF_ALU | BPF_ADD | BPF_X) as i32) else {
                     continue;
                 };
                 let Some(tax) =
-                    self.this_op(self.ir.s(add).next).filter(|&t| self.ir.s(t).code == (BPF_MISC | BPF_TAX) as i32)
+                    self.next_live_stmt(self.ir.s(add).next).filter(|&t| self.ir.s(t).code == (BPF_MISC | BPF_TAX) as i32)
                 else {
                     continue;
                 };
-                let Some(ild) = self.this_op(self.ir.s(tax).next).filter(|&l| {
+                let Some(ild) = self.next_live_stmt(self.ir.s(tax).next).filter(|&l| {
                     let c = self.ir.s(l).code as u16;
                     class(c) == BPF_LD && mode(c) == BPF_IND
                 }) else {
@@ -768,10 +918,12 @@ impl<'a> Opt<'a> {
         }
     }
 
-    fn opt_deadstores(&mut self, b: BlockId) {
+    /// Delete statements in `b` whose result is overwritten before any
+    /// read, or not read at all after the block.
+    fn remove_dead_stores(&mut self, b: BlockId) {
         let mut last: [Option<StmtId>; N_ATOMS] = [None; N_ATOMS];
-        let dead = |o: &mut Opt, code: i32, k: u32, s: Option<StmtId>, last: &mut [Option<StmtId>; N_ATOMS]| {
-            let atom = atomuse(code, k);
+        let dead = |o: &mut Optimizer, code: i32, k: u32, s: Option<StmtId>, last: &mut [Option<StmtId>; N_ATOMS]| {
+            let atom = atom_read(code, k);
             if atom >= 0 {
                 if atom == AX_ATOM {
                     last[X_ATOM] = None;
@@ -780,7 +932,7 @@ impl<'a> Opt<'a> {
                     last[atom as usize] = None;
                 }
             }
-            let atom = atomdef(code, k);
+            let atom = atom_written(code, k);
             if atom >= 0 && (atom as usize) < N_ATOMS {
                 if let Some(prev) = last[atom as usize] {
                     o.changed();
@@ -808,13 +960,15 @@ impl<'a> Opt<'a> {
         }
     }
 
-    fn opt_blk(&mut self, b: BlockId, do_stmts: bool) -> OptResult<()> {
-        let edges = self.in_edges(b);
-        let mut val = match edges.first() {
+    /// Simulate block `b` from what its predecessors agree on; with
+    /// `do_stmts`, rewrite its statements too.
+    fn simulate_block(&mut self, b: BlockId, do_stmts: bool) -> OptResult<()> {
+        let mut edges = self.in_edges(b);
+        let mut val = match edges.next() {
             None => [0u32; N_ATOMS],
-            Some(&e) => {
+            Some(e) => {
                 let mut v = self.ir.b(self.edge(e).0).val;
-                for &e in &edges[1..] {
+                for e in edges {
                     let pv = self.ir.b(self.edge(e).0).val;
                     for i in 0..N_ATOMS {
                         if v[i] != pv[i] {
@@ -828,7 +982,7 @@ impl<'a> Opt<'a> {
         let (aval, xval) = (val[A_ATOM], val[X_ATOM]);
         let mut s = self.ir.b(b).stmts;
         while let Some(x) = s {
-            self.opt_stmt(x, &mut val, do_stmts)?;
+            self.simulate_stmt(x, &mut val, do_stmts)?;
             s = self.ir.s(x).next;
         }
         self.ir.bm(b).val = val;
@@ -840,11 +994,11 @@ impl<'a> Opt<'a> {
                 self.changed();
             }
         } else {
-            self.opt_peep(b);
-            self.opt_deadstores(b);
+            self.peephole(b);
+            self.remove_dead_stores(b);
         }
         let (code, k) = (self.ir.b(b).code, self.ir.b(b).k);
-        let oval = if src(code as u16) == BPF_K { self.konst(k) } else { self.ir.b(b).val[X_ATOM] };
+        let oval = if src(code as u16) == BPF_K { self.const_value(k) } else { self.ir.b(b).val[X_ATOM] };
         let bm = self.ir.bm(b);
         bm.oval = oval;
         bm.et_code = code;
@@ -854,7 +1008,9 @@ impl<'a> Opt<'a> {
 
     // ---- branch movement ------------------------------------------------------
 
-    fn use_conflict(&self, b: BlockId, succ: BlockId) -> bool {
+    /// Whether jumping from `b` straight to `succ` would change a value
+    /// `succ`'s successors read.
+    fn differs_where_used(&self, b: BlockId, succ: BlockId) -> bool {
         let use_ = self.ir.b(succ).out_use;
         if use_ == 0 {
             return false;
@@ -864,7 +1020,7 @@ impl<'a> Opt<'a> {
 
     /// A child of `child` that edge `ep` (which dominates the edge into
     /// `child`) decides, if any.
-    fn fold_edge(&self, child: BlockId, ep: Slot) -> Option<BlockId> {
+    fn decided_successor(&self, child: BlockId, ep: Slot) -> Option<BlockId> {
         let mut code = self.edge_code(ep);
         let sense = code >= 0;
         if !sense {
@@ -887,25 +1043,27 @@ impl<'a> Opt<'a> {
         None
     }
 
-    fn opt_j(&mut self, ep: Slot) {
+    /// Jump threading on edge `ep`: past a block whose two branches agree,
+    /// and past any block a dominating edge has already decided.
+    fn thread_jump(&mut self, ep: Slot) {
         let succ = self.get(ep).expect("inner block edge");
         let Some(sjt) = self.jt(succ) else { return };
-        if Some(sjt) == self.jf(succ) && !self.use_conflict(ep.0, sjt) {
+        if Some(sjt) == self.jf(succ) && !self.differs_where_used(ep.0, sjt) {
             self.changed();
             self.set(ep, Some(sjt));
         }
         let eid = self.edge_id(ep) as usize;
         'top: loop {
-            for i in 0..self.edgewords {
-                let mut x = self.edom[eid * self.edgewords + i];
+            for i in 0..self.edge_words {
+                let mut x = self.edge_dom[eid * self.edge_words + i];
                 while x != 0 {
                     let k = x.trailing_zeros();
                     x &= !(1 << k);
                     let k = k + 32 * i as u32;
                     let cur = self.get(ep).expect("inner block edge");
-                    let target = self.fold_edge(cur, self.edge(k));
+                    let target = self.decided_successor(cur, self.edge(k));
                     if let Some(t) = target {
-                        if !self.use_conflict(ep.0, t) {
+                        if !self.differs_where_used(ep.0, t) {
                             self.done = false;
                             self.set(ep, Some(t));
                             if self.jt(t).is_some() {
@@ -920,53 +1078,56 @@ impl<'a> Opt<'a> {
         }
     }
 
-    /// libpcap's or-pullup (`and` = false) and and-pullup (`and` = true):
-    /// move a test that repeats an earlier one up the chain of tests that
-    /// share a true (or false) target.
-    fn pullup(&mut self, b: BlockId, and: bool) {
-        let edges = self.in_edges(b);
-        let Some(&first) = edges.first() else { return };
+    /// Test hoisting into block `b` along a chain of tests that share their
+    /// true target (`and` = false: an "or" chain) or their false target
+    /// (`and` = true): a test in the chain on the value of A that `b`'s
+    /// predecessors test moves up to where that value is first tested.
+    fn hoist_repeated_test(&mut self, b: BlockId, and: bool) {
+        let mut edges = self.in_edges(b);
+        let Some(first) = edges.next() else { return };
         let val = self.ir.b(self.edge(first).0).val[A_ATOM];
-        if edges[1..].iter().any(|&e| self.ir.b(self.edge(e).0).val[A_ATOM] != val) {
+        if edges.any(|e| self.ir.b(self.edge(e).0).val[A_ATOM] != val) {
             return;
         }
         // The branch shared by the chain, and the one the chain walks down.
-        let shared = |o: &Opt, x: BlockId| if and { o.jf(x) } else { o.jt(x) };
+        let shared = |o: &Optimizer, x: BlockId| if and { o.jf(x) } else { o.jt(x) };
         let walk = !and;
         let pred = self.edge(first).0;
-        let mut diffp: Slot = if self.jt(pred) == Some(b) { (pred, true) } else { (pred, false) };
+        let mut differing: Slot = if self.jt(pred) == Some(b) { (pred, true) } else { (pred, false) };
         let bid = self.id(b);
         let mut at_top = true;
         loop {
-            let Some(d) = self.get(diffp) else { return };
+            let Some(d) = self.get(differing) else { return };
             if shared(self, d) != shared(self, b) || !self.dom_has(d, bid) {
                 return;
             }
             if self.ir.b(d).val[A_ATOM] != val {
                 break;
             }
-            diffp = (d, !walk);
+            differing = (d, !walk);
             at_top = false;
         }
-        let d = self.get(diffp).expect("checked above");
-        let mut samep: Slot = (d, !walk);
+        let d = self.get(differing).expect("checked above");
+        let mut repeating: Slot = (d, !walk);
         loop {
-            let Some(sm) = self.get(samep) else { return };
+            let Some(sm) = self.get(repeating) else { return };
             if shared(self, sm) != shared(self, b) || !self.dom_has(sm, bid) {
                 return;
             }
             if self.ir.b(sm).val[A_ATOM] == val {
                 break;
             }
-            samep = (sm, !walk);
+            repeating = (sm, !walk);
         }
-        let pull = self.get(samep).expect("checked above");
+        let pull = self.get(repeating).expect("checked above");
         let pull_next = self.get((pull, !walk));
-        self.set(samep, pull_next);
-        let dv = self.get(diffp);
+        self.set(repeating, pull_next);
+        let dv = self.get(differing);
         self.set((pull, !walk), dv);
         if at_top {
-            for e in self.in_edges(b) {
+            let mut edges = self.ir.b(b).in_edges;
+            while let Some(e) = edges {
+                edges = self.next_in_edge[e as usize];
                 let p = self.edge(e).0;
                 if self.jt(p) == Some(b) {
                     self.ir.bm(p).jt = Some(pull);
@@ -975,53 +1136,62 @@ impl<'a> Opt<'a> {
                 }
             }
         } else {
-            self.set(diffp, Some(pull));
+            self.set(differing, Some(pull));
         }
         self.done = false;
     }
 
-    fn opt_blks(&mut self, do_stmts: bool) -> OptResult<()> {
-        self.init_val();
+    /// One round: simulate every block, then (when statements are left
+    /// alone) thread jumps and hoist repeated tests.
+    fn optimize_pass(&mut self, do_stmts: bool) -> OptResult<()> {
+        self.reset_value_numbers();
         let maxlevel = self.root_level();
-        self.find_inedges();
+        self.collect_in_edges();
         for i in (0..=maxlevel).rev() {
-            for p in self.level_iter(i) {
-                self.opt_blk(p, do_stmts)?;
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
+                self.simulate_block(p, do_stmts)?;
             }
         }
         if do_stmts {
             return Ok(());
         }
         for i in 1..=maxlevel {
-            for p in self.level_iter(i) {
-                self.opt_j((p, true));
-                self.opt_j((p, false));
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
+                self.thread_jump((p, true));
+                self.thread_jump((p, false));
             }
         }
-        self.find_inedges();
+        self.collect_in_edges();
         for i in 1..=maxlevel {
-            for p in self.level_iter(i) {
-                self.pullup(p, false);
-                self.pullup(p, true);
+            let mut at = 0;
+            while let Some(p) = self.at_level(i, at) {
+                at += 1;
+                self.hoist_repeated_test(p, false);
+                self.hoist_repeated_test(p, true);
             }
         }
         Ok(())
     }
 
-    fn opt_loop(&mut self, do_stmts: bool) -> OptResult<()> {
+    /// Rounds until nothing changes (or only branches move, 100 times).
+    fn optimize_until_stable(&mut self, do_stmts: bool) -> OptResult<()> {
         let mut loop_count = 0;
         loop {
             self.done = true;
-            self.non_branch_movement_performed = false;
-            self.find_levels();
-            self.find_dom();
-            self.find_ud();
-            self.find_edom();
-            self.opt_blks(do_stmts)?;
+            self.statements_changed = false;
+            self.assign_levels();
+            self.compute_dominators();
+            self.compute_liveness();
+            self.compute_edge_dominators();
+            self.optimize_pass(do_stmts)?;
             if self.done {
                 return Ok(());
             }
-            if self.non_branch_movement_performed {
+            if self.statements_changed {
                 loop_count = 0;
             } else {
                 loop_count += 1;
@@ -1036,44 +1206,37 @@ impl<'a> Opt<'a> {
 
     // ---- final clean-up ----------------------------------------------------------
 
-    fn make_marks(&mut self, p: BlockId) {
+    /// Mark what is reachable from `p`.
+    fn mark_reachable(&mut self, p: BlockId) {
         if self.ir.is_marked(p) {
             return;
         }
         self.ir.mark(p);
         if class(self.ir.b(p).code as u16) != BPF_RET {
             let (t, f) = (self.jt(p).expect("inner block"), self.jf(p).expect("inner block"));
-            self.make_marks(t);
-            self.make_marks(f);
+            self.mark_reachable(t);
+            self.mark_reachable(f);
         }
     }
 
-    fn eq_slist(&self, mut x: Option<StmtId>, mut y: Option<StmtId>) -> bool {
-        loop {
-            x = self.this_op(x);
-            y = self.this_op(y);
-            match (x, y) {
-                (None, None) => return true,
-                (None, _) | (_, None) => return false,
-                (Some(a), Some(b)) => {
-                    let (sa, sb) = (self.ir.s(a), self.ir.s(b));
-                    if sa.code != sb.code || sa.k != sb.k {
-                        return false;
-                    }
-                    x = sa.next;
-                    y = sb.next;
-                }
-            }
+    /// What makes two blocks interchangeable: the same test, the same
+    /// successors and the same statements (no-ops aside).
+    fn block_key(&self, b: BlockId) -> BlockKey {
+        let blk = self.ir.b(b);
+        let mut stmts = Vec::new();
+        let mut s = self.next_live_stmt(blk.stmts);
+        while let Some(x) = s {
+            let st = self.ir.s(x);
+            stmts.push((st.code, st.k));
+            s = self.next_live_stmt(st.next);
         }
+        (blk.code, blk.k, blk.jt, blk.jf, stmts)
     }
 
-    fn eq_blk(&self, b0: BlockId, b1: BlockId) -> bool {
-        let (x, y) = (self.ir.b(b0), self.ir.b(b1));
-        x.code == y.code && x.k == y.k && x.jt == y.jt && x.jf == y.jf && self.eq_slist(x.stmts, y.stmts)
-    }
-
-    /// Merge identical blocks.
-    fn intern_blocks(&mut self) {
+    /// Merge identical blocks: every reachable block is replaced by the
+    /// last-numbered block identical to it, until no edge changes.
+    fn merge_identical_blocks(&mut self) {
+        let mut last = Map::default();
         loop {
             let mut done = true;
             for &b in &self.blocks {
@@ -1081,26 +1244,23 @@ impl<'a> Opt<'a> {
             }
             self.ir.unmark_all();
             let root = self.root;
-            self.make_marks(root);
-            let n = self.n_blocks;
-            for i in (0..n.saturating_sub(1)).rev() {
-                let bi = self.blocks[i];
-                if !self.ir.is_marked(bi) {
-                    continue;
+            self.mark_reachable(root);
+            last.clear();
+            for &b in &self.blocks {
+                if self.ir.is_marked(b) {
+                    // Blocks are visited in number order: the last one wins.
+                    last.insert(self.block_key(b), b);
                 }
-                for j in i + 1..n {
-                    let bj = self.blocks[j];
-                    if !self.ir.is_marked(bj) {
-                        continue;
-                    }
-                    if self.eq_blk(bi, bj) {
-                        let l = self.ir.b(bj).link.unwrap_or(bj);
-                        self.ir.bm(bi).link = Some(l);
-                        break;
+            }
+            for &b in &self.blocks {
+                if self.ir.is_marked(b) {
+                    let rep = last[&self.block_key(b)];
+                    if rep != b {
+                        self.ir.bm(b).link = Some(rep);
                     }
                 }
             }
-            for i in 0..n {
+            for i in 0..self.n_blocks {
                 let p = self.blocks[i];
                 let Some(t) = self.jt(p) else { continue };
                 if let Some(l) = self.ir.b(t).link {
@@ -1122,10 +1282,10 @@ impl<'a> Opt<'a> {
 
 /// Optimize the program rooted at `root`; returns the (possibly new) root.
 pub fn optimize(ir: &mut Ir, root: BlockId) -> OptResult<BlockId> {
-    let mut o = Opt::new(ir, root);
-    o.opt_loop(false)?;
-    o.opt_loop(true)?;
-    o.intern_blocks();
+    let mut o = Optimizer::new(ir, root);
+    o.optimize_until_stable(false)?;
+    o.optimize_until_stable(true)?;
+    o.merge_identical_blocks();
     // Skip root blocks whose branch goes to one place, keeping their statements.
     let ir = o.ir;
     let mut b = root;
@@ -1147,4 +1307,121 @@ pub fn optimize(ir: &mut Ir, root: BlockId) -> OptResult<BlockId> {
         ir.bm(b).stmts = None;
     }
     Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::ir::jmp;
+    use crate::filter::{compile, CompileOptions};
+
+    fn compiled(e: &str, optimize: bool) -> Vec<Insn> {
+        let o = CompileOptions { linktype: 1, snaplen: 65535, optimize, netmask: 0, linux_vlan_ancillary: false };
+        compile(e, &o).unwrap()
+    }
+
+    #[test]
+    fn identical_returns_merge_into_the_last_numbered() {
+        // root: jeq #1 ? (x: jeq #2 ? r1 : r2) : r3, with r1 and r3 both
+        // `ret #1`. Depth-first, true first: root 0, x 1, r1 2, r2 3, r3 4.
+        let mut ir = Ir::default();
+        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
+        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 1)]);
+        let x = ir.block_with(jmp(BPF_JEQ), 2, ld);
+        let r1 = ir.new_block((BPF_RET | BPF_K) as i32, 1);
+        let r2 = ir.new_block((BPF_RET | BPF_K) as i32, 0);
+        let r3 = ir.new_block((BPF_RET | BPF_K) as i32, 1);
+        (ir.bm(root).jt, ir.bm(root).jf) = (Some(x), Some(r3));
+        (ir.bm(x).jt, ir.bm(x).jf) = (Some(r1), Some(r2));
+        let new_root = optimize(&mut ir, root).unwrap();
+        assert_eq!(new_root, root);
+        assert_eq!((ir.b(x).jt, ir.b(x).jf), (Some(r3), Some(r2)));
+        assert_eq!(ir.b(root).jf, Some(r3));
+    }
+
+    #[test]
+    fn merged_blocks_make_their_predecessors_identical() {
+        // Two tests of byte 1 with the same (merged) successors become one.
+        let mut ir = Ir::default();
+        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
+        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let mut tests = Vec::new();
+        for _ in 0..2 {
+            let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 1)]);
+            let t = ir.block_with(jmp(BPF_JEQ), 2, ld);
+            let yes = ir.new_block((BPF_RET | BPF_K) as i32, 7);
+            let no = ir.new_block((BPF_RET | BPF_K) as i32, 0);
+            (ir.bm(t).jt, ir.bm(t).jf) = (Some(yes), Some(no));
+            tests.push(t);
+        }
+        (ir.bm(root).jt, ir.bm(root).jf) = (Some(tests[0]), Some(tests[1]));
+        let root = optimize(&mut ir, root).unwrap();
+        // The root's test decides nothing any more: skipped, its load kept.
+        let p = crate::filter::emit::to_program(&mut ir, root).unwrap();
+        assert_eq!(
+            p,
+            [
+                Insn::stmt(BPF_LD | BPF_B | BPF_ABS, 0),
+                Insn::stmt(BPF_LD | BPF_B | BPF_ABS, 1),
+                Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1),
+                Insn::stmt(BPF_RET | BPF_K, 7),
+                Insn::stmt(BPF_RET | BPF_K, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_test_is_threaded_away() {
+        assert_eq!(compiled("ip and ip", true), compiled("ip", true));
+        assert_eq!(compiled("tcp and tcp and tcp", true), compiled("tcp", true));
+        assert!(compiled("ip and ip", false).len() > compiled("ip", false).len());
+    }
+
+    #[test]
+    fn constants_fold() {
+        // (What libpcap 1.10.3 gives for each, as `tcpdump -d` lists it.)
+        let ret = |k| Insn::stmt(BPF_RET | BPF_K, k);
+        let jeq = |k, jt, jf| Insn::jump(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
+        let len = Insn::stmt(BPF_LD | BPF_W | BPF_LEN, 0);
+        // A subtraction before the comparison moves into its constant ...
+        assert_eq!(compiled("len - 1 = 59", true), [len, jeq(60, 0, 1), ret(65535), ret(0)]);
+        // ... only the last one: nothing is reassociated.
+        assert_eq!(
+            compiled("len + 1 - 1 = 60", true),
+            [len, Insn::stmt(BPF_ALU | BPF_ADD | BPF_K, 1), jeq(61, 0, 1), ret(65535), ret(0)]
+        );
+        assert_eq!(compiled("ip[2 + 2:2] = 1", true), compiled("ip[4:2] = 1", true));
+        // `and #0` becomes the constant, and the test it decides keeps its
+        // jeq with both branches to one place.
+        assert_eq!(
+            compiled("ip[0] & 0 = 0", true),
+            [
+                Insn::stmt(BPF_LD | BPF_H | BPF_ABS, 12),
+                jeq(0x800, 0, 3),
+                Insn::stmt(BPF_LD | BPF_IMM, 0),
+                jeq(0, 0, 0),
+                ret(65535),
+                ret(0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_decided_branch_loses_its_test() {
+        // Both outcomes of `ip` lead to the same place.
+        assert_eq!(compiled("ip or not ip", true), [Insn::stmt(BPF_RET | BPF_K, 65535)]);
+    }
+
+    #[test]
+    fn merge_keys_skip_deleted_statements() {
+        let mut ir = Ir::default();
+        let a = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 3), (BPF_LDX | BPF_IMM, 1)]);
+        let b = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 3)]);
+        ir.sm(ir.s(a).next.unwrap()).code = NOP;
+        let x = ir.block_with(jmp(BPF_JEQ), 2, a);
+        let y = ir.block_with(jmp(BPF_JEQ), 2, b);
+        let o = Optimizer::new(&mut ir, x);
+        assert_eq!(o.block_key(x), o.block_key(y));
+    }
 }

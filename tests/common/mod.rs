@@ -170,7 +170,34 @@ pub fn fuzz_corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// Run each fuzz target for `secs` seconds through scripts/fuzz.sh; fails
+/// the test on a crash, a hang, a build failure or a target that did not
+/// run. Without cargo-fuzz the run is left out (the corpus replays still
+/// run), except under CI, where that is a failure.
+pub fn run_fuzz_targets(secs: u32, targets: &[&str]) {
+    let available = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !available {
+        // scripts/test.sh installs cargo-fuzz.
+        assert!(std::env::var_os("CI").is_none(), "CI is set but cargo-fuzz is not installed");
+        eprintln!("cargo-fuzz is not installed: the fuzz run is left out (the corpus replay still runs)");
+        return;
+    }
+    let out = Command::new(root().join("scripts/fuzz.sh"))
+        .arg(secs.to_string())
+        .args(targets)
+        .current_dir(root())
+        .output()
+        .expect("run scripts/fuzz.sh");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "fuzzing found a failure:\n{}", &log[log.len().saturating_sub(4000)..]);
+    for t in targets {
+        assert!(log.contains(&format!("fuzz: {t} for")), "{t} did not run");
+    }
+    assert_eq!(log.matches("stat::number_of_executed_units").count(), targets.len(), "targets that ran:\n{log}");
+}
+
 pub mod netns;
+pub mod private_etc;
 
 /// A C test program running in the current namespace, with its output read
 /// up to the line `READY` (the point where the harness starts sending).

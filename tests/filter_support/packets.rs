@@ -38,7 +38,7 @@ fn ip4(proto: u8, src: [u8; 4], dst: [u8; 4], frag: u16, opts: usize, payload: &
     h.extend([64, proto, 0, 0]);
     h.extend(src);
     h.extend(dst);
-    h.extend(std::iter::repeat(1u8).take(opts)); // NOP options
+    h.extend(std::iter::repeat_n(1u8, opts)); // NOP options
     h.extend(payload);
     h
 }
@@ -205,6 +205,13 @@ fn nets() -> Vec<Net> {
     n.push(Net { ethertype: 0x8137, bytes: vec![0xff, 0xff, 0, 30, 0, 0, 0, 0] }); // IPX (Ethernet II)
     n.push(Net { ethertype: 0x88cc, bytes: vec![0x02, 0x07, 0x04, 0, 0x11, 0x22, 0x33, 0x44, 0x55] }); // LLDP
     n.push(Net { ethertype: 0x9000, bytes: vec![0; 20] }); // loopback
+    // DECnet short data header (pad 0), from 1.1 to 1.2: addresses are
+    // little-endian 16-bit words, area << 10 | node.
+    n.push(Net { ethertype: 0x6003, bytes: vec![0x0c, 0x00, 0x02, 0x02, 0x04, 0x01, 0x04, 0x00, 0, 0, 0, 0] });
+    // From a host to itself (`src and dst host`).
+    n.push(Net { ethertype: 0x0800, bytes: ip4(17, V4A, V4A, 0, 0, &udp(1000, 1000, b"self")) });
+    // A segment with data (total length 260).
+    n.push(Net { ethertype: 0x0800, bytes: ip4(6, V4B, V4A, 0x4000, 0, &tcp(80, 1234, 0x18, &[0x41; 220])) });
     n
 }
 
@@ -224,11 +231,12 @@ fn llc_frames() -> Vec<Vec<u8>> {
         vec![0xaa, 0xaa, 0x03, 0, 0, 0, 0x81, 0x37, 0xff, 0xff, 0, 0], // SNAP IPX
         vec![0xaa, 0xaa, 0x03, 0x08, 0x00, 0x07, 0x80, 0x9b, 0, 0, 0, 0], // SNAP AppleTalk
         vec![0xaa, 0xaa, 0x03, 0, 0, 0, 0x80, 0xf3, 0, 0, 0, 0],    // SNAP AARP
-        vec![0x42, 0x42, 0x01, 0, 0],                               // LLC I frame
+        vec![0x42, 0x42, 0x01, 0, 0],                               // LLC S (RR)
         vec![0x42, 0x42, 0x05, 0x00, 0],                            // LLC S (RNR)
         vec![0x42, 0x42, 0x09, 0x00, 0],                            // LLC S (REJ)
         vec![0x42, 0x42, 0xaf, 0x00, 0],                            // LLC U (XID)
         vec![0x42, 0x42, 0x63, 0x00, 0],                            // LLC U (UA)
+        vec![0x42, 0x42, 0x02, 0x02, 0],                            // LLC I (N(S) 1, N(R) 1)
     ]
 }
 
@@ -340,11 +348,11 @@ fn cooked_v1(pkttype: u16, proto: u16, payload: &[u8]) -> Vec<u8> {
     h
 }
 
-fn cooked_v2(pkttype: u8, proto: u16, payload: &[u8]) -> Vec<u8> {
+fn cooked_v2(pkttype: u8, ifindex: u32, proto: u16, payload: &[u8]) -> Vec<u8> {
     let mut h = Vec::new();
     h.extend(be16(proto));
     h.extend([0, 0]);
-    h.extend(2u32.to_be_bytes());
+    h.extend(ifindex.to_be_bytes());
     h.extend(be16(1));
     h.push(pkttype);
     h.push(6);
@@ -459,17 +467,17 @@ pub fn frames(dlt: i32) -> Vec<Vec<u8>> {
                 f.push(if dlt == 113 {
                     cooked_v1(pkttype, n.ethertype, &n.bytes)
                 } else {
-                    cooked_v2(pkttype as u8, n.ethertype, &n.bytes)
+                    cooked_v2(pkttype as u8, 1 + (i % 3 != 0) as u32, n.ethertype, &n.bytes)
                 });
             }
             for (i, l) in llc_frames().iter().enumerate() {
                 let proto = if i == 8 { 0x0001 } else { 0x0004 };
-                f.push(if dlt == 113 { cooked_v1(4, proto, l) } else { cooked_v2(0, proto, l) });
+                f.push(if dlt == 113 { cooked_v1(4, proto, l) } else { cooked_v2(0, 2, proto, l) });
             }
             let eth_in = ethernet_frames();
             for e in eth_in.iter().skip(60).step_by(7) {
                 let ty = u16::from_be_bytes([e[12], e[13]]);
-                f.push(if dlt == 113 { cooked_v1(0, ty, &e[14..]) } else { cooked_v2(0, ty, &e[14..]) });
+                f.push(if dlt == 113 { cooked_v1(0, ty, &e[14..]) } else { cooked_v2(0, 2, ty, &e[14..]) });
             }
             f
         }

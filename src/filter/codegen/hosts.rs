@@ -465,7 +465,7 @@ impl Gen {
             }
             addr::PORTRANGE => {
                 self.check_port_qual(p, "portrange")?;
-                let Some((p1, p2, real)) = names::nametoportrange(name) else {
+                let Some((p1, p2, real)) = names::nametoportrange(name).found() else {
                     return Err(format!("unknown port in range '{name}'"));
                 };
                 let real = port_proto_conflict(p, real, &format!("port in range '{name}'"))?;

@@ -70,7 +70,8 @@ impl Gen {
                 let b0 = self.linktype(et::IP)?;
                 let hostmask = !self.netmask;
                 let b1 = self.mcmp(OffRel::LinkPl, 16, BPF_W, 0, hostmask)?;
-                let b2 = self.mcmp(OffRel::LinkPl, 16, BPF_W, !0 & hostmask, hostmask)?;
+                // All host bits set.
+                let b2 = self.mcmp(OffRel::LinkPl, 16, BPF_W, hostmask, hostmask)?;
                 self.or(b1, b2);
                 self.and(b0, b2);
                 Ok(b2)
