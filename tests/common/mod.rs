@@ -170,6 +170,7 @@ pub fn fuzz_corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+pub mod child;
 pub mod netns;
 
 /// A C test program running in the current namespace, with its output read

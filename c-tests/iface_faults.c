@@ -1,0 +1,171 @@
+/* The capture device fails under a running read: taken down and brought
+ * back up, deleted, or deleted with its network namespace. Built against
+ * the system libpcap and against ringcap; the harness compares the output.
+ *
+ * usage: iface_faults <dev> <api> <version>
+ *   api      loop      pcap_loop(-1) until it returns
+ *            next_ex   pcap_next_ex until it returns < 0 (0, a timeout, is
+ *                      not printed: libpcap 1.10 never returns it on Linux,
+ *                      ringcap does after each pcap timeout)
+ *            select    non-blocking pcap_dispatch in a select() loop that
+ *                      waits with pcap_get_required_select_timeout (forever
+ *                      when it is NULL), printing each change of it
+ *            batch     ringcap_next_batch(-1) (ringcap only)
+ *   version  3: libpcap's default; 2: libpcap's immediate mode (TPACKET_V2);
+ *            against ringcap, ringcap_set_tpacket_version(version), 1 too.
+ *
+ * Prints READY once active, then "frame <seq> len=<len> caplen=<caplen>"
+ * per test frame, and at the end "<call> = <code> [<error>]". A last line
+ * "# cpu_ms=<n> wall_ms=<n>" gives the CPU the process used from READY to
+ * the end against the time that passed (the harness checks it did not
+ * spin; it is not compared). */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <time.h>
+#if __has_include(<ringcap.h>)
+#include <ringcap.h>
+#endif
+
+static pcap_t *p;
+
+static long ms_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static long cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+static void show(unsigned caplen, unsigned len, const u_char *d)
+{
+	if (caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
+		return;
+	printf("frame %u len=%u caplen=%u\n", (unsigned)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17], len, caplen);
+	fflush(stdout);
+}
+
+static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
+{
+	(void)u;
+	show(h->caplen, h->len, d);
+}
+
+static const char *timeout_text(const struct timeval *tv)
+{
+	static char buf[64];
+	if (!tv)
+		return "none";
+	if (tv->tv_sec == 0 && tv->tv_usec == 1000)
+		return "1ms";
+	snprintf(buf, sizeof buf, "%lds %ldus", (long)tv->tv_sec, (long)tv->tv_usec);
+	return buf;
+}
+
+/* Wait in select() as an event loop would: on the selectable descriptor,
+ * with the timeout the library requires (none: block). */
+static int select_loop(void)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	if (pcap_setnonblock(p, 1, eb) != 0) {
+		printf("setnonblock: %s\n", eb);
+		return -1;
+	}
+	int fd = pcap_get_selectable_fd(p);
+	const struct timeval *last = NULL;
+	printf("select timeout: %s\n", timeout_text(last));
+	fflush(stdout);
+	for (;;) {
+		const struct timeval *req = pcap_get_required_select_timeout(p);
+		if ((req == NULL) != (last == NULL) || (req && last && memcmp(req, last, sizeof *req) != 0)) {
+			printf("select timeout: %s\n", timeout_text(req));
+			fflush(stdout);
+		}
+		last = req;
+		fd_set rd;
+		FD_ZERO(&rd);
+		FD_SET(fd, &rd);
+		struct timeval tv;
+		if (req)
+			tv = *req;
+		select(fd + 1, &rd, NULL, NULL, req ? &tv : NULL);
+		int r = pcap_dispatch(p, -1, cb, NULL);
+		if (r < 0)
+			return r;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	if (argc != 4)
+		return 2;
+	const char *api = argv[2];
+	int version = atoi(argv[3]);
+	p = pcap_create(argv[1], eb);
+	if (!p) {
+		printf("create: %s\n", eb);
+		return 1;
+	}
+	pcap_set_timeout(p, 100);
+#ifdef RINGCAP_H
+	if (ringcap_set_tpacket_version(p, version) != 0) {
+		printf("version %d: %s\n", version, pcap_geterr(p));
+		return 1;
+	}
+#else
+	if (version == 2)
+		pcap_set_immediate_mode(p, 1);
+	else if (version != 3) {
+		printf("version %d: not with libpcap\n", version);
+		return 2;
+	}
+#endif
+	if (pcap_activate(p) < 0) {
+		printf("activate: %s\n", pcap_geterr(p));
+		return 1;
+	}
+	printf("READY\n");
+	fflush(stdout);
+	long cpu0 = cpu_ms(), wall0 = ms_now();
+	int r;
+	const char *call = api;
+	if (strcmp(api, "loop") == 0) {
+		call = "pcap_loop";
+		r = pcap_loop(p, -1, cb, NULL);
+	} else if (strcmp(api, "next_ex") == 0) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		call = "pcap_next_ex";
+		while ((r = pcap_next_ex(p, &h, &d)) >= 0)
+			if (r == 1)
+				show(h->caplen, h->len, d);
+	} else if (strcmp(api, "select") == 0) {
+		call = "pcap_dispatch";
+		r = select_loop();
+#ifdef RINGCAP_H
+	} else if (strcmp(api, "batch") == 0) {
+		struct ringcap_packet out[16];
+		call = "ringcap_next_batch";
+		while ((r = ringcap_next_batch(p, out, 16, -1)) >= 0)
+			for (int i = 0; i < r; i++)
+				show(out[i].caplen, out[i].len, out[i].data);
+#endif
+	} else {
+		printf("unknown api %s\n", api);
+		return 2;
+	}
+	printf("%s = %d [%s]\n", call, r, pcap_geterr(p));
+	printf("# cpu_ms=%ld wall_ms=%ld\n", cpu_ms() - cpu0, ms_now() - wall0);
+	pcap_close(p);
+	return 0;
+}
