@@ -11,24 +11,19 @@
  *                      waits with pcap_get_required_select_timeout (forever
  *                      when it is NULL), printing each change of it
  *            batch     ringcap_next_batch(-1) (ringcap only)
- *   version  3: libpcap's default; 2: libpcap's immediate mode (TPACKET_V2);
- *            against ringcap, ringcap_set_tpacket_version(version), 1 too.
+ *   version  see live_harness.h (ringcap: 1, 2, 3; libpcap: 2, 3)
  *
  * Prints READY once active, then "frame <seq> len=<len> caplen=<caplen>"
  * per test frame, and at the end "<call> = <code> [<error>]". A last line
  * "# cpu_ms=<n> wall_ms=<n>" gives the CPU the process used from READY to
  * the end against the time that passed (the harness checks it did not
  * spin; it is not compared). */
-#include <pcap/pcap.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <time.h>
-#if __has_include(<ringcap.h>)
-#include <ringcap.h>
-#endif
+#include "live_harness.h"
 
 static pcap_t *p;
 
@@ -106,34 +101,12 @@ static int select_loop(void)
 
 int main(int argc, char **argv)
 {
-	char eb[PCAP_ERRBUF_SIZE];
 	if (argc != 4)
 		return 2;
 	const char *api = argv[2];
-	int version = atoi(argv[3]);
-	p = pcap_create(argv[1], eb);
-	if (!p) {
-		printf("create: %s\n", eb);
+	p = activate_or_null(create_version(argv[1], atoi(argv[3]), 0, 0, 100));
+	if (!p)
 		return 1;
-	}
-	pcap_set_timeout(p, 100);
-#ifdef RINGCAP_H
-	if (ringcap_set_tpacket_version(p, version) != 0) {
-		printf("version %d: %s\n", version, pcap_geterr(p));
-		return 1;
-	}
-#else
-	if (version == 2)
-		pcap_set_immediate_mode(p, 1);
-	else if (version != 3) {
-		printf("version %d: not with libpcap\n", version);
-		return 2;
-	}
-#endif
-	if (pcap_activate(p) < 0) {
-		printf("activate: %s\n", pcap_geterr(p));
-		return 1;
-	}
 	printf("READY\n");
 	fflush(stdout);
 	long cpu0 = cpu_ms(), wall0 = ms_now();

@@ -16,14 +16,11 @@
 
 mod common;
 
-use std::os::fd::AsFd;
-use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use common::child::Driven;
-use common::netns::{frame, ip, with_veth, Sender, Veth};
+use common::netns::{frame, ip, wait_running, with_veth, PeerNs, Sender, Veth};
 use common::{build_c, Against};
-use ringcap::sys::{netdev, ns, socket};
 
 const LINE: Duration = Duration::from_secs(5);
 const EXIT: Duration = Duration::from_secs(10);
@@ -65,30 +62,6 @@ fn down(d: &mut Driven, v: &Veth, select: bool) {
     }
 }
 
-/// Wait until the kernel's link watcher has handled the carrier coming
-/// back on both ends: until then the sending end's queue is the no-op
-/// qdisc, which drops frames while send() reports success. The watcher
-/// sets IFF_RUNNING just before it puts the real queue back; a short margin
-/// covers the rest.
-fn carrier_settled(v: &Veth) {
-    let ctl = socket::ioctl_socket().unwrap();
-    let running = |dev: &str| netdev::flags(ctl.as_fd(), dev).is_ok_and(|f| f & libc::IFF_RUNNING as u32 != 0);
-    for _ in 0..1000 {
-        if running(&v.a) && running(&v.b) {
-            std::thread::sleep(Duration::from_millis(20));
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the veth pair did not come back up");
-}
-
-/// The current thread's id, for `ip link set .. netns <pid>`.
-fn tid() -> String {
-    let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
-    link.file_name().unwrap().to_string_lossy().into_owned()
-}
-
 /// Run one scenario with one library, TPACKET version and read call;
 /// returns the program's output without its '#' line, after checking that
 /// line (no spinning).
@@ -110,7 +83,8 @@ fn run(scenario: Scenario, against: Against, api: &'static str, version: u32) ->
                 } else {
                     std::thread::sleep(SETTLE);
                 }
-                carrier_settled(v);
+                wait_running(&v.a);
+                wait_running(&v.b);
                 send(&tx, v, 3..6);
                 expect_frames(&mut d, 3..6);
                 down(&mut d, v, select);
@@ -124,31 +98,15 @@ fn run(scenario: Scenario, against: Against, api: &'static str, version: u32) ->
                 ip(&["link", "del", &v.a]);
             }
             Scenario::Netns => {
-                let (tid_tx, tid_rx) = channel();
-                let (go_tx, go_rx) = channel::<()>();
-                let (sent_tx, sent_rx) = channel::<()>();
+                let peer = PeerNs::start();
+                let index = peer.adopt(&v.b);
                 let v2 = v.clone();
-                let peer = std::thread::spawn(move || {
-                    ns::unshare_net().expect("unshare(CLONE_NEWNET)");
-                    tid_tx.send(tid()).unwrap();
-                    go_rx.recv().unwrap();
-                    ip(&["link", "set", &v2.b, "up"]);
-                    let ctl = socket::ioctl_socket().unwrap();
-                    let index = netdev::ifindex(ctl.as_fd(), &v2.b).unwrap();
-                    drop(ctl);
-                    // Sockets hold their namespace: this one goes before the
-                    // thread ends, so that the namespace ends with it.
-                    send(&Sender::new(index), &v2, 0..3);
-                    sent_tx.send(()).unwrap();
-                    go_rx.recv().unwrap();
-                });
-                ip(&["link", "set", &v.b, "netns", &tid_rx.recv().unwrap()]);
-                go_tx.send(()).unwrap();
-                sent_rx.recv().unwrap();
+                // Senders hold their namespace: this one is gone before the
+                // namespace is to end.
+                peer.run(move || send(&Sender::new(index), &v2, 0..3));
                 expect_frames(&mut d, 0..3);
                 std::thread::sleep(SETTLE);
-                go_tx.send(()).unwrap();
-                peer.join().unwrap();
+                peer.end();
             }
         }
         d.finish(EXIT).0
