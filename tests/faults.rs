@@ -75,7 +75,7 @@ fn no_privilege_matches_libpcap() {
 
 #[test]
 fn thousands_of_handles_leak_nothing_and_fd_exhaustion_is_an_error() {
-    let exe = build_c("leaks", Against::Ringcap, &[]);
+    let exe = build_c("leaks", Against::Ringcap, &["-pthread"]);
     let out = with_veth(move |v| run(&exe, &[&v.a, "2000"], Against::Ringcap)).expect("namespaces");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
@@ -87,4 +87,67 @@ fn thousands_of_handles_leak_nothing_and_fd_exhaustion_is_an_error() {
         assert!(text.contains("out of descriptors after some handles: ") && text.contains("Too many open files]"), "{text}");
     }
     assert!(text.contains("after closing them: activate = 0"), "{text}");
+}
+
+/// Run c-tests/bad_program.c (with `extra` arguments) against one library;
+/// its output and exit status.
+fn bad_program(against: Against, extra: &'static [&'static str]) -> std::process::Output {
+    let exe = build_c("bad_program", against, &[]);
+    let scratch = std::env::temp_dir().join(format!("ringcap-bad-program-{}-{}.pcap", against.tag(), std::process::id()));
+    let out = with_veth(move |v| {
+        let mut args = vec![v.a.as_str(), scratch.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = run(&exe, &args, against);
+        let _ = std::fs::remove_file(&scratch);
+        out
+    })
+    .expect("namespaces");
+    out
+}
+
+/// Bad `struct bpf_program` values: ringcap answers each exactly as libpcap
+/// does (refused with "BPF program is not valid", or accepted as the
+/// shorter program bf_len describes), on live and savefile handles.
+#[test]
+fn bad_programs_are_refused_as_libpcap_refuses_them() {
+    let sys = bad_program(Against::System, &[]);
+    let ours = bad_program(Against::Ringcap, &[]);
+    assert!(sys.status.success(), "{sys:?}");
+    assert!(ours.status.success(), "{ours:?}");
+    let (sys, ours) = (String::from_utf8(sys.stdout).unwrap(), String::from_utf8(ours.stdout).unwrap());
+    assert!(sys.contains("bf_len 1 ending in a ret: live=0 [] file=0 [] offline_filter=0\n"), "{sys}");
+    assert!(sys.contains("the whole 'udp': live=0 [] file=0 [] offline_filter=0\n"), "{sys}");
+    assert!(sys.contains("after two pcap_freecode: bf_len=0 bf_insns=NULL\n"), "{sys}");
+    assert!(sys.contains("unknown opcode: live=0 [] file=0 []\n"), "{sys}");
+    assert_eq!(sys.matches("[BPF program is not valid]").count(), 2 * 8, "{sys}");
+    assert_eq!(ours, sys);
+}
+
+/// A program with an unknown BPF_MISC opcode passes libpcap's validator (and
+/// ringcap's, which matches it); run with pcap_offline_filter, libpcap's
+/// interpreter calls abort(); ringcap's rejects the packet (0).
+#[test]
+fn unknown_opcode_aborts_libpcap_and_is_rejected_by_ringcap() {
+    use std::os::unix::process::ExitStatusExt;
+    let sys = bad_program(Against::System, &["badop"]);
+    assert_eq!(sys.status.signal(), Some(libc::SIGABRT), "libpcap: {sys:?}");
+    let ours = bad_program(Against::Ringcap, &["badop"]);
+    assert!(ours.status.success(), "{ours:?}");
+    assert_eq!(String::from_utf8(ours.stdout).unwrap(), "unknown opcode: live=0 [] file=0 [] offline_filter=0\n");
+}
+
+/// A program whose bf_insns is NULL with a bf_len: libpcap's validator reads
+/// through the NULL pointer and the process dies of SIGSEGV; ringcap
+/// refuses it (pcap_setfilter -1 with libpcap's message, bpf_validate 0).
+#[test]
+fn null_instructions_crash_libpcap_and_are_refused_by_ringcap() {
+    use std::os::unix::process::ExitStatusExt;
+    let sys = bad_program(Against::System, &["null"]);
+    assert_eq!(sys.status.signal(), Some(libc::SIGSEGV), "libpcap: {sys:?}");
+    let ours = bad_program(Against::Ringcap, &["null"]);
+    assert!(ours.status.success(), "{ours:?}");
+    assert_eq!(
+        String::from_utf8(ours.stdout).unwrap(),
+        "NULL bf_insns, bf_len 5: live=-1 [BPF program is not valid] file=-1 [BPF program is not valid]\nbpf_validate(NULL, 5) = 0\n"
+    );
 }
