@@ -1,12 +1,16 @@
-//! Faults and misuse: no privilege, descriptor exhaustion and leaks over
-//! thousands of handles, and misuse of the C ABI (NULL handles and buffers,
-//! closed handles, double frees, bogus programs, wrong states).
+//! Faults and misuse: no privilege, resource limits (huge buffers and
+//! rings, RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_NOFILE), descriptor exhaustion
+//! and leaks over thousands of handles, and misuse of the C ABI (NULL
+//! handles and buffers, closed handles, double frees, bad programs, wrong
+//! states, the extensions on every kind of handle).
 
 mod common;
 
 use std::process::Command;
+use std::time::Duration;
 
-use common::netns::with_veth;
+use common::child::Driven;
+use common::netns::{frame, with_veth, Sender};
 use common::{build_c, lib_dir, run, Against};
 
 #[test]
@@ -231,5 +235,108 @@ fn null_instructions_crash_libpcap_and_are_refused_by_ringcap() {
     assert_eq!(
         String::from_utf8(ours.stdout).unwrap(),
         "NULL bf_insns, bf_len 5: live=-1 [BPF program is not valid] file=-1 [BPF program is not valid]\nbpf_validate(NULL, 5) = 0\n"
+    );
+}
+
+/// Run c-tests/limits.c in `mode` against one library on a fresh veth
+/// pair; the harness sends three test frames once it is READY (modes that
+/// capture read them back). Its whole output.
+fn limits(against: Against, mode: &'static str) -> String {
+    let exe = build_c("limits", against, &[]);
+    // The same path for both libraries: it appears in their messages.
+    let scratch = std::env::temp_dir().join(format!("ringcap-limits-{mode}-{}.pcap", std::process::id()));
+    let out = with_veth(move |v| {
+        let mut d = Driven::spawn(&exe, &[&v.a, mode, scratch.to_str().unwrap()], against);
+        if mode != "huge" {
+            // A 2 GiB ring takes the kernel a while to allocate and clear.
+            d.expect_line(Duration::from_secs(60), "READY");
+            let tx = Sender::new(v.b_index);
+            for i in 0..3 {
+                tx.send(&frame(v.a_mac, v.b_mac, i, 100));
+            }
+        }
+        let out = d.finish(Duration::from_secs(60)).0;
+        let _ = std::fs::remove_file(&scratch);
+        out
+    })
+    .expect("namespaces");
+    out
+}
+
+/// Both libraries' outputs for `mode` (ringcap's '#' lines kept apart),
+/// checked equal; returns (libpcap's output, ringcap's '#' lines).
+fn limits_compared(mode: &'static str) -> (String, String) {
+    let sys = limits(Against::System, mode);
+    let ours = limits(Against::Ringcap, mode);
+    let (ours, figures): (Vec<&str>, Vec<&str>) = ours.lines().partition(|l| !l.starts_with('#'));
+    assert_eq!(ours.join("\n") + "\n", sys, "{mode}: ringcap vs libpcap");
+    (sys, figures.join("\n"))
+}
+
+fn sanitizer() -> Option<String> {
+    std::env::var("RINGCAP_CHECK").ok()
+}
+
+/// pcap_set_buffer_size(INT_MAX): this kernel allocates the whole ~2 GiB
+/// ring (it has no limit below the machine's memory, and the ENOMEM shrink
+/// does not come into play), for libpcap and ringcap alike, and capture
+/// works. (The two run one after the other: 2 GiB of kernel memory each.)
+#[test]
+fn a_2_gib_buffer_is_allocated_whole() {
+    let (sys, figures) = limits_compared("bigbuf");
+    assert_eq!(sys, "activate = 0 []\nREADY\ncaptured 3\n");
+    let ring: u64 = figures.strip_prefix("# ring of ").and_then(|s| s.strip_suffix(" bytes")).unwrap().parse().unwrap();
+    assert!(ring >= i32::MAX as u64 - (4 << 20) && ring < (i32::MAX as u64) + (4 << 20), "ringcap's ring: {ring} bytes");
+}
+
+/// RLIMIT_MEMLOCK 0: packet rings are not locked memory (the kernel maps
+/// its own pages), so activation and capture work for both libraries.
+#[test]
+fn memlock_limit_zero_does_not_matter() {
+    let (sys, _) = limits_compared("memlock");
+    assert_eq!(sys, "setrlimit(RLIMIT_MEMLOCK, 0) = 0\nactivate = 0 []\nREADY\ncaptured 3\n");
+}
+
+/// RLIMIT_AS too small for the ring: the kernel builds it (its memory is
+/// not the process's), mapping it fails; both libraries report it with the
+/// same code and message. Not under the sanitizers: AddressSanitizer
+/// reserves terabytes of address space and valgrind keeps its own.
+#[test]
+fn address_space_limit_fails_the_mapping_with_libpcap_message() {
+    if sanitizer().is_some() {
+        return;
+    }
+    let (sys, _) = limits_compared("as");
+    assert_eq!(sys, "setrlimit(RLIMIT_AS) = 0\nREADY\nactivate = -1 [can't mmap rx ring: Cannot allocate memory]\n");
+}
+
+/// RLIMIT_NOFILE exhausted: pcap_open_offline, pcap_dump_open and
+/// pcap_create fail with libpcap's messages (and nothing crashes); once the
+/// limit goes up, all of them work and capture does. Not under valgrind,
+/// which keeps descriptors of its own and does not let the limit bite.
+#[test]
+fn descriptor_exhaustion_fails_savefile_calls_with_libpcap_messages() {
+    if sanitizer().as_deref() == Some("valgrind") {
+        return;
+    }
+    let (sys, _) = limits_compared("nofile");
+    assert!(sys.contains("open_offline = NULL [") && sys.contains(": Too many open files]\ndump_open = NULL ["), "{sys}");
+    assert!(sys.ends_with("open_offline after = handle []\ndump_open after = dumper []\nactivate = 0 []\nREADY\ncaptured 3\n"), "{sys}");
+}
+
+/// Explicit ring geometries the kernel cannot have are refused with the
+/// constraint named, before the kernel is asked: more blocks than its block
+/// vector holds, and a 2 TiB ring, which the kernel would try to allocate
+/// block by block until the machine ran out of memory.
+#[test]
+fn impossible_explicit_rings_are_refused_up_front() {
+    let out = limits(Against::Ringcap, "huge");
+    let memory = ringcap::sys::physical_memory();
+    assert_eq!(
+        out,
+        format!(
+            "set(4 MiB x 2^20) = -1 [ringcap_set_ring_geometry: ring geometry: 1048576 blocks exceed the kernel's block vector limit of 524288]\n\
+             set(4 MiB x 2^19) = -1 [ringcap_set_ring_geometry: ring geometry: a ring of 2199023255552 bytes does not fit in this machine's {memory} bytes of memory]\n"
+        )
     );
 }

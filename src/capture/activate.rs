@@ -160,6 +160,7 @@ fn ring_geometry(opts: &Options, version: Version, reserve: u32, max_packet: u32
             feature_req_word: if version == Version::V3 { libc::TP_FT_REQ_FILL_RXHASH } else { 0 },
         };
         geometry::validate(&g, reserve, limits)?;
+        geometry::fits_memory(&g, crate::sys::physical_memory())?;
         return Ok(g);
     }
     let buffer = if opts.buffer_size > 0 { opts.buffer_size as usize } else { DEFAULT_BUFFER };
