@@ -30,45 +30,18 @@ static void show(const char *name, pcap_t *live, pcap_t *file, struct bpf_progra
 	printf("\n");
 }
 
-int main(int argc, char **argv)
+/* An unknown BPF_MISC opcode, then a return. */
+static struct bpf_insn badop[] = { { 0xffff, 0, 0, 0 }, BPF_STMT(BPF_RET | BPF_K, 65535) };
+
+/* The cases both libraries survive. */
+static void all_cases(pcap_t *live, pcap_t *file, struct bpf_program *udp)
 {
-	char eb[PCAP_ERRBUF_SIZE];
-	if (argc != 3 && argc != 4)
-		return 2;
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
-	pcap_dumper_t *dump = pcap_dump_open(dead, argv[2]);
-	if (!dump) {
-		printf("dump_open: %s\n", pcap_geterr(dead));
-		return 1;
-	}
-	pcap_dump_close(dump);
-	pcap_t *file = pcap_open_offline(argv[2], eb);
-	pcap_t *live = pcap_create(argv[1], eb);
-	if (!file || !live || pcap_activate(live) < 0) {
-		printf("open: %s\n", eb);
-		return 1;
-	}
-	struct bpf_program udp;
-	if (pcap_compile(live, &udp, "udp", 1, PCAP_NETMASK_UNKNOWN) != 0)
-		return 1;
-	struct bpf_insn badop[] = { { 0xffff, 0, 0, 0 }, BPF_STMT(BPF_RET | BPF_K, 65535) };
 	struct bpf_program fp;
-	if (argc == 4 && strcmp(argv[3], "null") == 0) {
-		fp = (struct bpf_program){ 5, NULL };
-		show("NULL bf_insns, bf_len 5", live, file, &fp, 0);
-		printf("bpf_validate(NULL, 5) = %d\n", bpf_validate(NULL, 5));
-		return 0;
-	}
-	if (argc == 4 && strcmp(argv[3], "badop") == 0) {
-		fp = (struct bpf_program){ 2, badop };
-		show("unknown opcode", live, file, &fp, 1);
-		return 0;
-	}
 	fp = (struct bpf_program){ 0, NULL };
 	show("bf_len 0, NULL bf_insns", live, file, &fp, 1);
-	fp = (struct bpf_program){ 0, udp.bf_insns };
+	fp = (struct bpf_program){ 0, udp->bf_insns };
 	show("bf_len 0 of a program", live, file, &fp, 1);
-	fp = (struct bpf_program){ 2, udp.bf_insns };
+	fp = (struct bpf_program){ 2, udp->bf_insns };
 	show("bf_len 2 of 'udp' (jumps beyond the end)", live, file, &fp, 1);
 	struct bpf_insn two_rets[] = { BPF_STMT(BPF_RET | BPF_K, 0), BPF_STMT(BPF_RET | BPF_K, 65535) };
 	fp = (struct bpf_program){ 1, two_rets };
@@ -93,10 +66,42 @@ int main(int argc, char **argv)
 	 * filters in userland. */
 	fp = (struct bpf_program){ 2, badop };
 	show("unknown opcode", live, file, &fp, 0);
-	show("the whole 'udp'", live, file, &udp, 1);
+	show("the whole 'udp'", live, file, udp, 1);
+	pcap_freecode(udp);
+	pcap_freecode(udp);
+	printf("after two pcap_freecode: bf_len=%u bf_insns=%s\n", udp->bf_len, udp->bf_insns ? "set" : "NULL");
+}
+
+int main(int argc, char **argv)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	if (argc != 3 && argc != 4)
+		return 2;
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *dump = pcap_dump_open(dead, argv[2]);
+	if (!dump) {
+		printf("dump_open: %s\n", pcap_geterr(dead));
+		return 1;
+	}
+	pcap_dump_close(dump);
+	pcap_t *file = pcap_open_offline(argv[2], eb);
+	pcap_t *live = pcap_create(argv[1], eb);
+	struct bpf_program udp;
+	if (!file || !live || pcap_activate(live) < 0 || pcap_compile(live, &udp, "udp", 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		printf("open: %s\n", eb);
+		return 1;
+	}
+	struct bpf_program fp;
+	if (argc == 4 && strcmp(argv[3], "null") == 0) {
+		fp = (struct bpf_program){ 5, NULL };
+		show("NULL bf_insns, bf_len 5", live, file, &fp, 0);
+		printf("bpf_validate(NULL, 5) = %d\n", bpf_validate(NULL, 5));
+	} else if (argc == 4 && strcmp(argv[3], "badop") == 0) {
+		fp = (struct bpf_program){ 2, badop };
+		show("unknown opcode", live, file, &fp, 1);
+	} else
+		all_cases(live, file, &udp);
 	pcap_freecode(&udp);
-	pcap_freecode(&udp);
-	printf("after two pcap_freecode: bf_len=%u bf_insns=%s\n", udp.bf_len, udp.bf_insns ? "set" : "NULL");
 	pcap_close(live);
 	pcap_close(file);
 	pcap_close(dead);

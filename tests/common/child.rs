@@ -15,6 +15,9 @@ use super::{command, Against};
 
 pub struct Driven {
     child: Child,
+    /// Waits stretch by this much under the sanitizers (valgrind runs a
+    /// program some 20 times slower).
+    slow: u32,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Option<JoinHandle<String>>,
@@ -46,12 +49,19 @@ impl Driven {
             let _ = err.read_to_string(&mut s);
             s
         });
-        Driven { stdin: child.stdin.take(), child, lines, stderr: Some(stderr), seen: Vec::new() }
+        let slow = match (against, std::env::var("RINGCAP_CHECK").as_deref()) {
+            (Against::Ringcap, Ok("valgrind")) => 10,
+            (Against::Ringcap, Ok("asan")) => 2,
+            _ => 1,
+        };
+        Driven { stdin: child.stdin.take(), child, slow, lines, stderr: Some(stderr), seen: Vec::new() }
     }
 
     /// Read lines until one satisfies `want`; returns it. Fails the test
-    /// (after killing the program) if none comes within `limit`.
+    /// (after killing the program) if none comes within `limit` (stretched
+    /// under the sanitizers).
     pub fn expect(&mut self, limit: Duration, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let limit = limit * self.slow;
         let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -84,11 +94,13 @@ impl Driven {
         self.stdin = None;
     }
 
-    /// Wait for the program to exit with status 0 within `limit`; returns
+    /// Wait for the program to exit with status 0 within `limit` (stretched
+    /// under the sanitizers); returns
     /// (all of its stdout, its stderr). Kills it and fails the test if it
     /// does not exit in time.
     pub fn finish(mut self, limit: Duration) -> (String, String) {
         self.stdin = None;
+        let limit = limit * self.slow;
         let deadline = Instant::now() + limit;
         loop {
             if let Some(st) = self.child.try_wait().expect("wait") {
