@@ -2,7 +2,7 @@
  * back up, deleted, or deleted with its network namespace. Built against
  * the system libpcap and against ringcap; the harness compares the output.
  *
- * usage: iface_faults <dev> <api> <version>
+ * usage: iface_faults <dev> <api> <version> [<timeout ms>]
  *   api      loop      pcap_loop(-1) until it returns
  *            next_ex   pcap_next_ex until it returns < 0 (0, a timeout, is
  *                      not printed: libpcap 1.10 never returns it on Linux,
@@ -12,9 +12,11 @@
  *                      when it is NULL), printing each change of it
  *            batch     ringcap_next_batch(-1) (ringcap only)
  *   version  see live_harness.h (ringcap: 1, 2, 3; libpcap: 2, 3)
+ *   timeout  the pcap timeout (default 100 ms)
  *
- * Prints READY once active, then "frame <seq> len=<len> caplen=<caplen>"
- * per test frame, and at the end "<call> = <code> [<error>]". A last line
+ * Prints READY once active, then "frame <seq> len=<len> caplen=<caplen>
+ * required=<timeout>" per test frame (pcap_get_required_select_timeout
+ * when it was delivered), and at the end "<call> = <code> [<error>]". A last line
  * "# cpu_ms=<n> wall_ms=<n>" gives the CPU the process used from READY to
  * the end against the time that passed (the harness checks it did not
  * spin; it is not compared). */
@@ -41,19 +43,6 @@ static long cpu_ms(void)
 	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
-static void show(unsigned caplen, unsigned len, const u_char *d)
-{
-	if (caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
-		return;
-	printf("frame %u len=%u caplen=%u\n", (unsigned)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17], len, caplen);
-	fflush(stdout);
-}
-
-static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
-{
-	(void)u;
-	show(h->caplen, h->len, d);
-}
 
 static const char *timeout_text(const struct timeval *tv)
 {
@@ -65,6 +54,22 @@ static const char *timeout_text(const struct timeval *tv)
 	snprintf(buf, sizeof buf, "%lds %ldus", (long)tv->tv_sec, (long)tv->tv_usec);
 	return buf;
 }
+
+static void show(unsigned caplen, unsigned len, const u_char *d)
+{
+	if (caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
+		return;
+	printf("frame %u len=%u caplen=%u required=%s\n", (unsigned)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17], len,
+	    caplen, timeout_text(pcap_get_required_select_timeout(p)));
+	fflush(stdout);
+}
+
+static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
+{
+	(void)u;
+	show(h->caplen, h->len, d);
+}
+
 
 /* Wait in select() as an event loop would: on the selectable descriptor,
  * with the timeout the library requires (none: block). */
@@ -101,10 +106,10 @@ static int select_loop(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	const char *api = argv[2];
-	p = activate_or_null(create_version(argv[1], atoi(argv[3]), 0, 0, 100));
+	p = activate_or_null(create_version(argv[1], atoi(argv[3]), 0, 0, argc == 5 ? atoi(argv[4]) : 100));
 	if (!p)
 		return 1;
 	printf("READY\n");

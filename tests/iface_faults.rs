@@ -6,8 +6,9 @@
 //!
 //! - down: the read keeps waiting (no return, no error: libpcap 1.10 polls
 //!   every millisecond for the device to come back or go away), and
-//!   `pcap_get_required_select_timeout` is 1 ms while the device is down,
-//!   NULL before and after;
+//!   `pcap_get_required_select_timeout` is 1 ms while the device is down
+//!   (asked between reads, from a callback, or after pcap_next_ex), NULL
+//!   before and after;
 //! - back up: frames flow again through the same read;
 //! - deleted (down first or not, or with the peer's namespace): the read
 //!   returns -1 with "The interface disappeared" — promptly, and without
@@ -37,6 +38,11 @@ enum Scenario {
     /// Frames from the peer in a namespace of its own, then that namespace
     /// ends (its last thread exits) and takes the veth pair with it.
     Netns,
+    /// Frames, and the device down at once, while a TPACKET_V3 block still
+    /// holds them (pcap timeout 1 s): they are delivered while the device
+    /// is down, and the required select timeout, asked from the callback
+    /// or right after pcap_next_ex, is 1 ms. Then deleted.
+    Queued,
 }
 
 fn send(tx: &Sender, v: &Veth, seqs: std::ops::Range<u32>) {
@@ -47,7 +53,7 @@ fn send(tx: &Sender, v: &Veth, seqs: std::ops::Range<u32>) {
 
 fn expect_frames(d: &mut Driven, seqs: std::ops::Range<u32>) {
     for i in seqs {
-        d.expect_line(LINE, &format!("frame {i} len=100 caplen=100"));
+        d.expect_line(LINE, &format!("frame {i} len=100 caplen=100 required=none"));
     }
 }
 
@@ -68,7 +74,8 @@ fn down(d: &mut Driven, v: &Veth, select: bool) {
 fn run(scenario: Scenario, against: Against, api: &'static str, version: u32) -> String {
     let exe = build_c("iface_faults", against, &[]);
     let out = with_veth(move |v| {
-        let mut d = Driven::spawn(&exe, &[&v.a, api, &version.to_string()], against);
+        let timeout = if scenario == Scenario::Queued { "1000" } else { "100" };
+        let mut d = Driven::spawn(&exe, &[&v.a, api, &version.to_string(), timeout], against);
         d.expect_line(LINE, "READY");
         let select = api == "select";
         match scenario {
@@ -95,6 +102,15 @@ fn run(scenario: Scenario, against: Against, api: &'static str, version: u32) ->
                 send(&tx, v, 0..3);
                 expect_frames(&mut d, 0..3);
                 std::thread::sleep(SETTLE);
+                ip(&["link", "del", &v.a]);
+            }
+            Scenario::Queued => {
+                let tx = Sender::new(v.b_index);
+                send(&tx, v, 0..3);
+                ip(&["link", "set", &v.a, "down"]);
+                for i in 0..3 {
+                    d.expect_line(LINE, &format!("frame {i} len=100 caplen=100 required=1ms"));
+                }
                 ip(&["link", "del", &v.a]);
             }
             Scenario::Netns => {
@@ -139,7 +155,7 @@ fn expected(scenario: Scenario, api: &str) -> String {
         "batch" => "ringcap_next_batch",
         _ => unreachable!(),
     };
-    let frames = |r: std::ops::Range<u32>| r.map(|i| format!("frame {i} len=100 caplen=100\n")).collect::<String>();
+    let frames = |r: std::ops::Range<u32>| r.map(|i| format!("frame {i} len=100 caplen=100 required=none\n")).collect::<String>();
     let select = api == "select";
     let timeout = |t: &str| if select { format!("select timeout: {t}\n") } else { String::new() };
     let body = match scenario {
@@ -147,6 +163,7 @@ fn expected(scenario: Scenario, api: &str) -> String {
             frames(0..3) + &timeout("1ms") + &timeout("none") + &frames(3..6) + &timeout("1ms")
         }
         Scenario::Delete | Scenario::Netns => frames(0..3),
+        Scenario::Queued => (0..3).map(|i| format!("frame {i} len=100 caplen=100 required=1ms\n")).collect(),
     };
     format!("READY\n{}{body}{call} = -1 [The interface disappeared]\n", timeout("none"))
 }
@@ -155,9 +172,10 @@ fn expected(scenario: Scenario, api: &str) -> String {
 /// its own namespace), each output checked against the expectation: that
 /// is, identical to libpcap's.
 fn compare(scenario: Scenario, api: &'static str) {
-    let mut runs: Vec<(Against, u32)> = vec![(Against::Ringcap, 1), (Against::Ringcap, 2), (Against::Ringcap, 3)];
+    let versions: &[u32] = if scenario == Scenario::Queued { &[3] } else { &[1, 2, 3] };
+    let mut runs: Vec<(Against, u32)> = versions.iter().map(|&v| (Against::Ringcap, v)).collect();
     if api != "batch" {
-        runs.extend([(Against::System, 2), (Against::System, 3)]);
+        runs.extend(versions.iter().filter(|&&v| v != 1).map(|&v| (Against::System, v)));
     }
     let handles: Vec<_> = runs
         .into_iter()
@@ -208,4 +226,14 @@ fn deleted_during_ringcap_next_batch() {
 #[test]
 fn peer_namespace_torn_down_during_pcap_loop() {
     compare(Scenario::Netns, "loop");
+}
+
+#[test]
+fn frames_delivered_while_down_in_pcap_loop_see_the_1ms_timeout() {
+    compare(Scenario::Queued, "loop");
+}
+
+#[test]
+fn frames_delivered_while_down_by_pcap_next_ex_see_the_1ms_timeout() {
+    compare(Scenario::Queued, "next_ex");
 }

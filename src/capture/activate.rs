@@ -316,7 +316,6 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         dlt_list,
         timeout_ms: opts.timeout_ms,
         nonblock: opts.nonblock,
-        netdown: false,
         breaker,
         geometry: g,
         vlan_ancillary,
