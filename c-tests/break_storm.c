@@ -17,12 +17,13 @@
 #include <string.h>
 #include <sys/time.h>
 #include "live_harness.h"
+#include "test_frame.h"
 
 static pcap_t *p;
 static volatile sig_atomic_t signals;
 static unsigned rng = 2463534242u;
-static unsigned delivered, out_of_order, in_call, bad_returns;
-static long last_seq = -1;
+static unsigned in_call, bad_returns;
+static struct frame_count got = FRAME_COUNT_INIT;
 
 static void on_alarm(int sig)
 {
@@ -35,21 +36,11 @@ static void on_alarm(int sig)
 		pcap_breakloop(p);
 }
 
-static void take(const struct pcap_pkthdr *h, const u_char *d)
-{
-	if (h->caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
-		return;
-	long seq = (long)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17];
-	out_of_order += seq <= last_seq;
-	last_seq = seq;
-	delivered++;
-}
-
 static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
 {
 	(void)u;
 	in_call++;
-	take(h, d);
+	count_frame(&got, d, h->caplen);
 }
 
 static int told(void)
@@ -93,7 +84,7 @@ int main(int argc, char **argv)
 			const u_char *d;
 			r = pcap_next_ex(p, &h, &d);
 			if (r == 1)
-				take(h, d);
+				count_frame(&got, d, h->caplen);
 			bad_returns += r != 1 && r != 0 && r != PCAP_ERROR_BREAK;
 		}
 		breaks += r == PCAP_ERROR_BREAK;
@@ -125,8 +116,8 @@ int main(int argc, char **argv)
 		printf("stats: %s\n", pcap_geterr(p));
 		return 1;
 	}
-	printf("delivered=%u recv=%u drop=%u out_of_order=%u bad_returns=%u\n", delivered, st.ps_recv, st.ps_drop,
-	    out_of_order, bad_returns);
+	printf("delivered=%u recv=%u drop=%u out_of_order=%u bad_returns=%u\n", got.delivered, st.ps_recv, st.ps_drop,
+	    got.out_of_order, bad_returns);
 	printf("# signals=%d breaks=%u calls=%u\n", (int)signals, breaks, calls);
 	pcap_close(p);
 	return 0;

@@ -26,6 +26,7 @@
 #include <sys/select.h>
 #include <time.h>
 #include "live_harness.h"
+#include "test_frame.h"
 
 static pcap_t *p;
 
@@ -57,10 +58,10 @@ static const char *timeout_text(const struct timeval *tv)
 
 static void show(unsigned caplen, unsigned len, const u_char *d)
 {
-	if (caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
+	long seq = frame_seq(d, caplen);
+	if (seq < 0)
 		return;
-	printf("frame %u len=%u caplen=%u required=%s\n", (unsigned)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17], len,
-	    caplen, timeout_text(pcap_get_required_select_timeout(p)));
+	printf("frame %ld len=%u caplen=%u required=%s\n", seq, len, caplen, timeout_text(pcap_get_required_select_timeout(p)));
 	fflush(stdout);
 }
 

@@ -90,6 +90,21 @@ static int lowest_free_fd(void)
 	return fd;
 }
 
+/* pcap_open_offline and pcap_dump_open on `path`, each closed again if it
+ * opened (libpcap crashes on pcap_close(NULL) and pcap_dump_close(NULL)). */
+static void savefile_calls(pcap_t *dead, const char *path, const char *when)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *f = pcap_open_offline(path, eb);
+	printf("open_offline%s = %s [%s]\n", when, f ? "handle" : "NULL", f ? "" : eb);
+	if (f)
+		pcap_close(f);
+	pcap_dumper_t *d = pcap_dump_open(dead, path);
+	printf("dump_open%s = %s [%s]\n", when, d ? "dumper" : "NULL", d ? "" : pcap_geterr(dead));
+	if (d)
+		pcap_dump_close(d);
+}
+
 int main(int argc, char **argv)
 {
 	char eb[PCAP_ERRBUF_SIZE];
@@ -128,28 +143,13 @@ int main(int argc, char **argv)
 		rl = old;
 		rl.rlim_cur = lowest_free_fd();
 		printf("setrlimit(RLIMIT_NOFILE) = %d\n", setrlimit(RLIMIT_NOFILE, &rl));
-		pcap_t *f = pcap_open_offline(scratch, eb);
-		/* libpcap crashes on pcap_close(NULL) and pcap_dump_close(NULL). */
-		printf("open_offline = %s [%s]\n", f ? "handle" : "NULL", f ? "" : eb);
-		if (f)
-			pcap_close(f);
-		d = pcap_dump_open(dead, scratch);
-		printf("dump_open = %s [%s]\n", d ? "dumper" : "NULL", d ? "" : pcap_geterr(dead));
-		if (d)
-			pcap_dump_close(d);
+		savefile_calls(dead, scratch, "");
 		pcap_t *p = pcap_create(dev, eb);
 		printf("create = %s [%s]\n", p ? "handle" : "NULL", p ? "" : eb);
 		if (p)
 			pcap_close(p);
 		setrlimit(RLIMIT_NOFILE, &old);
-		f = pcap_open_offline(scratch, eb);
-		printf("open_offline after = %s [%s]\n", f ? "handle" : "NULL", f ? "" : eb);
-		if (f)
-			pcap_close(f);
-		d = pcap_dump_open(dead, scratch);
-		printf("dump_open after = %s [%s]\n", d ? "dumper" : "NULL", d ? "" : pcap_geterr(dead));
-		if (d)
-			pcap_dump_close(d);
+		savefile_calls(dead, scratch, " after");
 		pcap_close(dead);
 		p = pcap_create(dev, eb);
 		pcap_set_timeout(p, 20);

@@ -15,19 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "live_harness.h"
+#include "test_frame.h"
 
-static unsigned delivered, out_of_order;
-static long last_seq = -1;
+static struct frame_count got = FRAME_COUNT_INIT;
 
 static void cb(u_char *u, const struct pcap_pkthdr *h, const u_char *d)
 {
 	(void)u;
-	if (h->caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
-		return;
-	long seq = (long)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17];
-	out_of_order += seq <= last_seq;
-	last_seq = seq;
-	delivered++;
+	count_frame(&got, d, h->caplen);
 }
 
 int main(int argc, char **argv)
@@ -46,7 +41,7 @@ int main(int argc, char **argv)
 		printf("stats: %s\n", pcap_geterr(p));
 		return 1;
 	}
-	printf("delivered=%u recv=%u drop=%u out_of_order=%u\n", delivered, st.ps_recv, st.ps_drop, out_of_order);
+	printf("delivered=%u recv=%u drop=%u out_of_order=%u\n", got.delivered, st.ps_recv, st.ps_drop, got.out_of_order);
 	pcap_close(p);
 	return 0;
 }

@@ -175,14 +175,14 @@ fn thousands_of_handles_leak_nothing_and_fd_exhaustion_is_an_error() {
     assert!(text.contains("after closing them: activate = 0"), "{text}");
 }
 
-/// Run c-tests/bad_program.c (with `extra` arguments) against one library;
+/// Run c-tests/bad_program.c (in `mode`, if given) against one library;
 /// its output and exit status.
-fn bad_program(against: Against, extra: &'static [&'static str]) -> std::process::Output {
+fn bad_program(against: Against, mode: Option<&'static str>) -> std::process::Output {
     let exe = build_c("bad_program", against, &[]);
     let scratch = std::env::temp_dir().join(format!("ringcap-bad-program-{}-{}.pcap", against.tag(), std::process::id()));
     let out = with_veth(move |v| {
         let mut args = vec![v.a.as_str(), scratch.to_str().unwrap()];
-        args.extend_from_slice(extra);
+        args.extend(mode);
         let out = run(&exe, &args, against);
         let _ = std::fs::remove_file(&scratch);
         out
@@ -196,8 +196,8 @@ fn bad_program(against: Against, extra: &'static [&'static str]) -> std::process
 /// shorter program bf_len describes), on live and savefile handles.
 #[test]
 fn bad_programs_are_refused_as_libpcap_refuses_them() {
-    let sys = bad_program(Against::System, &[]);
-    let ours = bad_program(Against::Ringcap, &[]);
+    let sys = bad_program(Against::System, None);
+    let ours = bad_program(Against::Ringcap, None);
     assert!(sys.status.success(), "{sys:?}");
     assert!(ours.status.success(), "{ours:?}");
     let (sys, ours) = (String::from_utf8(sys.stdout).unwrap(), String::from_utf8(ours.stdout).unwrap());
@@ -209,17 +209,15 @@ fn bad_programs_are_refused_as_libpcap_refuses_them() {
     assert_eq!(ours, sys);
 }
 
-/// A program with an unknown BPF_MISC opcode passes libpcap's validator (and
-/// ringcap's, which matches it); run with pcap_offline_filter, libpcap's
-/// interpreter calls abort(); ringcap's rejects the packet (0).
-#[test]
-fn unknown_opcode_aborts_libpcap_and_is_rejected_by_ringcap() {
+/// A bad program that makes libpcap die of `signal` in `mode` of
+/// c-tests/bad_program.c; ringcap must print `expected` instead.
+fn crashes_libpcap_not_ringcap(mode: &'static str, signal: i32, expected: &str) {
     use std::os::unix::process::ExitStatusExt;
-    let sys = bad_program(Against::System, &["badop"]);
-    assert_eq!(sys.status.signal(), Some(libc::SIGABRT), "libpcap: {sys:?}");
-    let ours = bad_program(Against::Ringcap, &["badop"]);
+    let sys = bad_program(Against::System, Some(mode));
+    assert_eq!(sys.status.signal(), Some(signal), "libpcap: {sys:?}");
+    let ours = bad_program(Against::Ringcap, Some(mode));
     assert!(ours.status.success(), "{ours:?}");
-    assert_eq!(String::from_utf8(ours.stdout).unwrap(), "unknown opcode: live=0 [] file=0 [] offline_filter=0\n");
+    assert_eq!(String::from_utf8(ours.stdout).unwrap(), expected);
 }
 
 /// A program whose bf_insns is NULL with a bf_len: libpcap's validator reads
@@ -227,15 +225,19 @@ fn unknown_opcode_aborts_libpcap_and_is_rejected_by_ringcap() {
 /// refuses it (pcap_setfilter -1 with libpcap's message, bpf_validate 0).
 #[test]
 fn null_instructions_crash_libpcap_and_are_refused_by_ringcap() {
-    use std::os::unix::process::ExitStatusExt;
-    let sys = bad_program(Against::System, &["null"]);
-    assert_eq!(sys.status.signal(), Some(libc::SIGSEGV), "libpcap: {sys:?}");
-    let ours = bad_program(Against::Ringcap, &["null"]);
-    assert!(ours.status.success(), "{ours:?}");
-    assert_eq!(
-        String::from_utf8(ours.stdout).unwrap(),
-        "NULL bf_insns, bf_len 5: live=-1 [BPF program is not valid] file=-1 [BPF program is not valid]\nbpf_validate(NULL, 5) = 0\n"
+    crashes_libpcap_not_ringcap(
+        "null",
+        libc::SIGSEGV,
+        "NULL bf_insns, bf_len 5: live=-1 [BPF program is not valid] file=-1 [BPF program is not valid]\nbpf_validate(NULL, 5) = 0\n",
     );
+}
+
+/// A program with an unknown BPF_MISC opcode passes libpcap's validator (and
+/// ringcap's, which matches it); run with pcap_offline_filter, libpcap's
+/// interpreter calls abort(); ringcap's rejects the packet (0).
+#[test]
+fn unknown_opcode_aborts_libpcap_and_is_rejected_by_ringcap() {
+    crashes_libpcap_not_ringcap("badop", libc::SIGABRT, "unknown opcode: live=0 [] file=0 [] offline_filter=0\n");
 }
 
 /// Run c-tests/limits.c in `mode` against one library on a fresh veth
