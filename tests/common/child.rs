@@ -89,11 +89,6 @@ impl Driven {
         writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to the program");
     }
 
-    /// Close the program's standard input (it reads end of file).
-    pub fn close_stdin(&mut self) {
-        self.stdin = None;
-    }
-
     /// Wait for the program to exit with status 0 within `limit` (stretched
     /// under the sanitizers); returns
     /// (all of its stdout, its stderr). Kills it and fails the test if it
