@@ -162,14 +162,18 @@ fn no_privilege_matches_libpcap() {
 #[test]
 fn thousands_of_handles_leak_nothing_and_fd_exhaustion_is_an_error() {
     let exe = build_c("leaks", Against::Ringcap, &["-pthread"]);
-    let out = with_veth(move |v| run(&exe, &[&v.a, "2000"], Against::Ringcap)).expect("namespaces");
+    // Valgrind runs one thread at a time, so the kernel's grace periods at
+    // each ring setup and close no longer overlap: fewer handles there.
+    let valgrind = std::env::var("RINGCAP_CHECK").as_deref() == Ok("valgrind");
+    let handles = if valgrind { "200" } else { "2000" };
+    let out = with_veth(move |v| run(&exe, &[&v.a, handles], Against::Ringcap)).expect("namespaces");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("fds unchanged, maps unchanged after 2000 handles"), "{text}");
+    assert!(text.contains(&format!("fds unchanged, maps unchanged after {handles} handles")), "{text}");
     // Either step may be the one to run out: pcap_create (its ethtool socket,
     // as in libpcap) or pcap_activate (the packet socket). Valgrind keeps
     // descriptors of its own and does not let the program's limit bite.
-    if std::env::var("RINGCAP_CHECK").as_deref() != Ok("valgrind") {
+    if !valgrind {
         assert!(text.contains("out of descriptors after some handles: ") && text.contains("Too many open files]"), "{text}");
     }
     assert!(text.contains("after closing them: activate = 0"), "{text}");
