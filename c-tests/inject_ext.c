@@ -156,10 +156,11 @@ int main(int argc, char **argv)
 	seq += queued;
 	/* Again, paced: same frames, sequence numbers after. */
 	for (int i = 0, off = 0; i < queued; i++) {
-		struct pcap_pkthdr *rh = (struct pcap_pkthdr *)(q->buffer + off);
-		u_char *d = (u_char *)(rh + 1);
-		frame(d, seq + i, rh->caplen);
-		off += sizeof *rh + rh->caplen;
+		/* Records are packed: a header is not aligned for direct access. */
+		struct pcap_pkthdr rh;
+		memcpy(&rh, q->buffer + off, sizeof rh);
+		frame((u_char *)q->buffer + off + sizeof rh, seq + i, rh.caplen);
+		off += sizeof rh + rh.caplen;
 	}
 	double t0 = now();
 	sent = pcap_sendqueue_transmit(p, q, 1);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-static unsigned frame(u_char *f, unsigned seq, unsigned len)
+static inline unsigned frame(u_char *f, unsigned seq, unsigned len)
 {
 	static const u_char hdr[14] = { 2, 0, 0, 0, 0, 0x0a, 2, 0, 0, 0, 0, 0x0b, 0x88, 0xb5 };
 	memcpy(f, hdr, 14);
@@ -18,5 +18,32 @@ static unsigned frame(u_char *f, unsigned seq, unsigned len)
 	for (unsigned i = 22; i < len; i++)
 		f[i] = (u_char)(seq + i);
 	return len;
+}
+
+/* The sequence number of a captured test frame (EtherType 0x88b5, untagged),
+ * or -1 for any other packet. */
+static inline long frame_seq(const u_char *d, unsigned caplen)
+{
+	if (caplen < 18 || d[12] != 0x88 || d[13] != 0xb5)
+		return -1;
+	return (long)d[14] << 24 | d[15] << 16 | d[16] << 8 | d[17];
+}
+
+/* Test frames delivered, and how many of them came out of order or twice
+ * (a sequence number not above the one before). */
+struct frame_count {
+	unsigned delivered, out_of_order;
+	long last;
+};
+#define FRAME_COUNT_INIT { 0, 0, -1 }
+
+static inline void count_frame(struct frame_count *c, const u_char *d, unsigned caplen)
+{
+	long seq = frame_seq(d, caplen);
+	if (seq < 0)
+		return;
+	c->out_of_order += seq <= c->last;
+	c->last = seq;
+	c->delivered++;
 }
 #endif

@@ -336,9 +336,11 @@ int ringcap_fanout_group_id(pcap_t *p);
  fields zero goes back to the computed ring. Before activation (call
  `ringcap_set_tpacket_version` first: the rules depend on the version).
  Returns 0; PCAP_ERROR with the handle's error naming the violated
- constraint; PCAP_ERROR_ACTIVATED. The checks that depend on the device
- (its PACKET_RESERVE) run again at `pcap_activate`, which fails with the
- same kind of message. `g` is read during the call only.
+ constraint (a ring larger than the machine's memory is one: the kernel
+ would exhaust memory before failing); PCAP_ERROR_ACTIVATED. The checks
+ that depend on the device (its PACKET_RESERVE) run again at
+ `pcap_activate`, which fails with the same kind of message. `g` is read
+ during the call only.
  */
 int ringcap_set_ring_geometry(pcap_t *p, const struct ringcap_ring_geometry *g);
 

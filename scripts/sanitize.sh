@@ -13,8 +13,11 @@ cd "$(dirname "$0")/.."
 . scripts/setup.sh
 setup_deps
 command -v valgrind >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq valgrind >/dev/null; }
-TESTS="--test live_c --test live_cmp --test breakloop --test devices --test faults --test tpacket_version --test bpf --test savefile_diff"
+TESTS="--test live_c --test live_cmp --test breakloop --test devices --test faults --test tpacket_version --test bpf --test savefile_diff --test batch_c --test examples --test inject_c --test inject_ext --test savefile_tcpdump --test abi_layout --test filter_live_vlan --test iface_faults --test delivery_stress"
 make -s lib
+# tests/examples.rs runs the built Rust examples; `cargo test --test` alone
+# does not build them.
+if [ "$(id -u)" = 0 ]; then cargo build -q --examples; else cargo build -q --offline --examples; fi
 modes=${*:-asan valgrind}
 status=0
 for m in $modes; do

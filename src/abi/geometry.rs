@@ -126,7 +126,9 @@ fn to_override(g: &ringcap_ring_geometry, version: Version) -> Result<RingOverri
             "ringcap_set_ring_geometry: block timeout and private area are TPACKET_V3 features, not {version} (see ringcap_set_tpacket_version)"
         )));
     }
-    geometry::validate(&check, RAW_RESERVE, &Limits::probe()).map_err(|e| Error::msg(format!("ringcap_set_ring_geometry: {e}")))?;
+    geometry::validate(&check, RAW_RESERVE, &Limits::probe())
+        .and_then(|()| geometry::fits_memory(&check, crate::sys::physical_memory()))
+        .map_err(|e| Error::msg(format!("ringcap_set_ring_geometry: {e}")))?;
     Ok(o)
 }
 
@@ -135,9 +137,11 @@ fn to_override(g: &ringcap_ring_geometry, version: Version) -> Result<RingOverri
 /// fields zero goes back to the computed ring. Before activation (call
 /// `ringcap_set_tpacket_version` first: the rules depend on the version).
 /// Returns 0; PCAP_ERROR with the handle's error naming the violated
-/// constraint; PCAP_ERROR_ACTIVATED. The checks that depend on the device
-/// (its PACKET_RESERVE) run again at `pcap_activate`, which fails with the
-/// same kind of message. `g` is read during the call only.
+/// constraint (a ring larger than the machine's memory is one: the kernel
+/// would exhaust memory before failing); PCAP_ERROR_ACTIVATED. The checks
+/// that depend on the device (its PACKET_RESERVE) run again at
+/// `pcap_activate`, which fails with the same kind of message. `g` is read
+/// during the call only.
 #[no_mangle]
 pub unsafe extern "C" fn ringcap_set_ring_geometry(p: *mut pcap_t, g: *const ringcap_ring_geometry) -> c_int {
     ffi!(code::ERROR, {

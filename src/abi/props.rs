@@ -99,15 +99,14 @@ static NETDOWN_TIMEOUT: libc::timeval = libc::timeval { tv_sec: 0, tv_usec: 1000
 
 /// `pcap_get_required_select_timeout`: NULL normally; a static 1 ms timeout
 /// while the capture device is down (select alone would not notice it
-/// coming back).
+/// coming back, or going away). Answers from inside a callback too.
 #[no_mangle]
 pub extern "C" fn pcap_get_required_select_timeout(p: *mut pcap_t) -> *const libc::timeval {
     ffi!(std::ptr::null(), {
         // SAFETY: `p` is NULL or a handle pointer from this library.
         let Some(h) = (unsafe { pcap_t::from_ptr(p) }) else { return std::ptr::null() };
-        let Ok(g) = h.engine("pcap_get_required_select_timeout") else { return std::ptr::null() };
-        match &*g {
-            Engine::Live(c) if c.netdown() => &NETDOWN_TIMEOUT,
+        match h.live_shared() {
+            Some(s) if s.netdown() => &NETDOWN_TIMEOUT,
             _ => std::ptr::null(),
         }
     })

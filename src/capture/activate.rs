@@ -162,6 +162,7 @@ fn ring_geometry(opts: &Options, version: Version, reserve: u32, max_packet: u32
             feature_req_word: if version == Version::V3 { libc::TP_FT_REQ_FILL_RXHASH } else { 0 },
         };
         geometry::validate(&g, reserve, limits)?;
+        geometry::fits_memory(&g, crate::sys::physical_memory())?;
         return Ok(g);
     }
     let buffer = if opts.buffer_size > 0 { opts.buffer_size as usize } else { DEFAULT_BUFFER };
@@ -325,7 +326,6 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         dlt_list,
         timeout_ms: opts.timeout_ms,
         nonblock: opts.nonblock,
-        netdown: false,
         breaker,
         geometry: g,
         vlan_ancillary,

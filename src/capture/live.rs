@@ -3,7 +3,7 @@
 //! (`pcap_dispatch`, `pcap_loop`, `pcap_next_ex`), waiting, non-blocking
 //! mode, direction, link-type switching and statistics.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::deliver::{Delivery, Direction};
@@ -38,6 +38,11 @@ pub struct LiveShared {
     /// from the socket's error queue (a non-empty one makes poll report
     /// POLLERR).
     tx_stamps: Arc<parking_lot::Mutex<super::txstamp::Stash>>,
+    /// The device went down (ENETDOWN) and has not been seen up again nor
+    /// gone: reads look every millisecond. Shared so that
+    /// `pcap_get_required_select_timeout` answers from inside a callback
+    /// too, as libpcap's does.
+    netdown: AtomicBool,
 }
 
 /// libpcap's `pcap_stat` counters (32-bit, wrapping like libpcap's).
@@ -62,6 +67,7 @@ impl LiveShared {
             fanout,
             tx_stamps: tx.stash(),
             tx: parking_lot::Mutex::new(tx),
+            netdown: AtomicBool::new(false),
         }
     }
 
@@ -75,6 +81,15 @@ impl LiveShared {
     /// (for every member of the group).
     pub fn set_fanout_program(&self, program: &Program) -> Result<()> {
         self.fanout.set_program(&self.sock, program)
+    }
+
+    /// Whether the device is down and the capture waiting for it.
+    pub fn netdown(&self) -> bool {
+        self.netdown.load(Ordering::Relaxed)
+    }
+
+    fn set_netdown(&self, down: bool) {
+        self.netdown.store(down, Ordering::Relaxed);
     }
 
     /// `pcap_stats`: packets that passed the kernel filter (drops included)
@@ -122,7 +137,6 @@ pub struct LiveCapture {
     pub(super) dlt_list: Vec<i32>,
     pub(super) timeout_ms: i32,
     pub(super) nonblock: bool,
-    pub(super) netdown: bool,
     pub(super) breaker: Arc<Breaker>,
     pub(super) geometry: RingGeometry,
     pub(super) vlan_ancillary: bool,
@@ -457,7 +471,7 @@ impl LiveCapture {
         let started = poll::monotonic_ns();
         loop {
             // While the device is down, look again every millisecond.
-            let timeout = if self.netdown && user_timeout != 0 { 1 } else { user_timeout };
+            let timeout = if self.shared.netdown() && user_timeout != 0 { 1 } else { user_timeout };
             self.polls += 1;
             let (rs, rb) = match poll::poll2(std::os::fd::AsFd::as_fd(sock), poll::POLLIN, bell, timeout) {
                 Ok(r) => r,
@@ -478,7 +492,7 @@ impl LiveCapture {
             if rs.error() {
                 let err = sock.take_error().unwrap_or_else(|e| e.raw_os_error().unwrap_or(0));
                 match err {
-                    libc::ENETDOWN => self.netdown = true,
+                    libc::ENETDOWN => self.shared.set_netdown(true),
                     // TX timestamps in the error queue are no error: keep
                     // them for the sender.
                     0 if shared.tx_stamps.lock().drain(sock).unwrap_or(0) > 0 => {}
@@ -497,7 +511,7 @@ impl LiveCapture {
                     d.drain();
                 }
             }
-            if self.netdown {
+            if self.shared.netdown() {
                 self.check_device()?;
             }
             if rs.readable() {
@@ -510,7 +524,7 @@ impl LiveCapture {
             let timed_out = !rs.any() && !rb.any();
             if user_timeout > 0 {
                 let elapsed_ms = (poll::monotonic_ns() - started) / 1_000_000;
-                if (timed_out && !self.netdown) || elapsed_ms >= user_timeout as u64 {
+                if (timed_out && !self.shared.netdown()) || elapsed_ms >= user_timeout as u64 {
                     return Ok(Woke::Timeout);
                 }
             }
@@ -526,7 +540,7 @@ impl LiveCapture {
             }
             let fd = crate::sys::socket::ioctl_socket().map_err(|e| Error::os("socket", &e))?;
             match netdev::flags(std::os::fd::AsFd::as_fd(&fd), &self.shared.device) {
-                Ok(f) if f & libc::IFF_UP as u32 != 0 => self.netdown = false,
+                Ok(f) if f & libc::IFF_UP as u32 != 0 => self.shared.set_netdown(false),
                 Ok(_) => {}
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENXIO) | Some(libc::ENODEV)) => {
                     return Err(Error::msg("The interface disappeared"))
@@ -637,12 +651,5 @@ impl LiveCapture {
     /// A DLT_DOCSIS selection keeps Ethernet framing (libpcap only relabels).
     pub fn is_relabel_only(&self, dlt: i32) -> bool {
         self.dlt_list.len() == 2 && self.dlt_list[0] == dlt::DLT_EN10MB && dlt == 143
-    }
-}
-
-impl LiveCapture {
-    /// Whether the device went down (and the capture is waiting for it).
-    pub fn netdown(&self) -> bool {
-        self.netdown
     }
 }

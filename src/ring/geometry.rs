@@ -254,6 +254,18 @@ pub fn validate(g: &RingGeometry, reserve: u32, limits: &Limits) -> Result<(), G
     Ok(())
 }
 
+/// Check that a ring could exist on a machine with `memory` bytes of RAM
+/// (0: unknown, not checked). Ring memory is the kernel's own and never
+/// swapped; the kernel does not refuse a ring larger than the machine but
+/// allocates block after block until memory runs out (waking the OOM
+/// killer) and only then fails, so a ring that cannot fit is refused first.
+pub fn fits_memory(g: &RingGeometry, memory: u64) -> Result<(), GeometryError> {
+    if memory > 0 && g.size() as u64 > memory {
+        return err(format!("ring geometry: a ring of {} bytes does not fit in this machine's {memory} bytes of memory", g.size()));
+    }
+    Ok(())
+}
+
 /// What a ring has to hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RingRequest {
@@ -497,6 +509,16 @@ mod tests {
         let v3 = RingGeometry { version: Version::V3, block_size: 4096, sizeof_priv: 4096, frame_size: 80, frame_nr: 4 * (4096 / 80), ..ok };
         assert!(e(v3).contains("private area"));
         assert!(plan(&req(Version::V2, 1 << 20, 8 << 20), &L).unwrap_err().0.contains("more than the largest block"));
+    }
+
+    #[test]
+    fn rings_larger_than_memory_are_refused() {
+        let g = RingGeometry { version: Version::V2, block_size: 4 << 20, block_nr: 1 << 19, frame_size: 2048, frame_nr: 2048 << 19, retire_blk_tov: 0, sizeof_priv: 0, feature_req_word: 0 };
+        validate(&g, 4, &L).unwrap();
+        let e = fits_memory(&g, 8 << 30).unwrap_err().0;
+        assert_eq!(e, "ring geometry: a ring of 2199023255552 bytes does not fit in this machine's 8589934592 bytes of memory");
+        fits_memory(&RingGeometry { block_nr: 2048, frame_nr: 2048 * 2048, ..g }, 8 << 30).unwrap();
+        fits_memory(&g, 0).unwrap();
     }
 
     #[test]

@@ -50,6 +50,13 @@ pub fn prefetch_line(p: *const u8) {
 #[inline]
 pub fn prefetch_line(_p: *const u8) {}
 
+/// Bytes of physical memory (0 where the system does not say).
+pub fn physical_memory() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) };
+    (pages.max(0) as u64).saturating_mul(page_size() as u64)
+}
+
 /// The system page size (the unit of ring blocks).
 pub fn page_size() -> usize {
     // SAFETY: sysconf has no memory-safety preconditions.

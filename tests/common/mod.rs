@@ -196,6 +196,7 @@ pub fn run_fuzz_targets(secs: u32, targets: &[&str]) {
     assert_eq!(log.matches("stat::number_of_executed_units").count(), targets.len(), "targets that ran:\n{log}");
 }
 
+pub mod child;
 pub mod netns;
 pub mod private_etc;
 

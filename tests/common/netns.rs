@@ -91,6 +91,11 @@ impl Sender {
         assert_eq!(n, frame.len());
     }
 
+    /// Send, reporting the kernel's refusal instead of failing the test.
+    pub fn try_send(&self, frame: &[u8]) -> std::io::Result<usize> {
+        socket::send(self.fd.as_fd(), frame, 0)
+    }
+
     /// Send, retrying briefly while the device queue is full (ENOBUFS).
     pub fn send_retry(&self, frame: &[u8]) {
         for _ in 0..1000 {
@@ -175,4 +180,73 @@ pub fn udp_frame(v: &Veth, seq: u32, flow: u32, tag: u8) -> Vec<u8> {
 pub fn udp_frame_fields(d: &[u8]) -> Option<(u32, u32, u8)> {
     (d.len() >= 55 && d[12..14] == [0x08, 0x00] && d[23] == 17 && &d[42..46] == b"RCAP")
         .then(|| (u32::from_be_bytes(d[46..50].try_into().unwrap()), u32::from_be_bytes(d[50..54].try_into().unwrap()), d[54]))
+/// A second network namespace, held by a thread of its own that runs what
+/// it is sent: a test moves the `b` end of its pair into it, so that traffic
+/// between the ends crosses the veth instead of the local stack, and can
+/// end it (the thread exits; the namespace goes once no socket or process
+/// holds it, taking the veth pair with it).
+pub struct PeerNs {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+    thread: std::thread::JoinHandle<()>,
+    tid: String,
+}
+
+impl PeerNs {
+    pub fn start() -> PeerNs {
+        let (jobs, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            ns::unshare_net().expect("unshare(CLONE_NEWNET)");
+            let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+            tid_tx.send(link.file_name().unwrap().to_string_lossy().into_owned()).unwrap();
+            for job in rx {
+                job();
+            }
+        });
+        PeerNs { jobs, thread, tid: tid_rx.recv().expect("peer namespace thread") }
+    }
+
+    /// Run `f` in the peer namespace and return what it returns.
+    pub fn run<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> R {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.jobs.send(Box::new(move || tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))).unwrap())).unwrap();
+        rx.recv().unwrap().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    }
+
+    /// Move `dev` (an interface of the caller's namespace) into the peer
+    /// namespace and bring it up there; returns its index there.
+    pub fn adopt(&self, dev: &str) -> i32 {
+        ip(&["link", "set", dev, "netns", &self.tid]);
+        let dev = dev.to_string();
+        self.run(move || {
+            let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{dev}/disable_ipv6"), "1");
+            ip(&["link", "set", &dev, "up"]);
+            wait_running(&dev);
+            let ctl = socket::ioctl_socket().unwrap();
+            netdev::ifindex(ctl.as_fd(), &dev).unwrap()
+        })
+    }
+
+    /// End the thread (and with it the namespace, once nothing else holds it).
+    pub fn end(self) {
+        drop(self.jobs);
+        self.thread.join().unwrap();
+    }
+}
+
+/// Wait until the kernel's link watcher has handled a veth end's carrier
+/// coming on (after it or its peer was set up): until then its queue is the
+/// no-op qdisc, which drops frames while send() reports success. The
+/// watcher sets IFF_RUNNING just before it puts the real queue back; a
+/// short margin covers the rest.
+pub fn wait_running(dev: &str) {
+    let ctl = socket::ioctl_socket().unwrap();
+    for _ in 0..1000 {
+        if netdev::flags(ctl.as_fd(), dev).is_ok_and(|f| f & libc::IFF_RUNNING as u32 != 0) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("{dev} did not come up");
 }
