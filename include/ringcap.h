@@ -490,7 +490,8 @@ int ringcap_set_tx_timestamps(pcap_t *p, int mode);
  per frame sent (frames discarded under PACKET_LOSS have none), at most
  `max` of them, into the caller's `out`. A frame the kernel gave no stamp
  has `source` 0 (see `ringcap_set_tx_timestamps`). Returns how many were
- copied (with `out` NULL: how many there are), or PCAP_ERROR.
+ copied (with `out` NULL: how many there are), PCAP_ERROR_NOT_ACTIVATED,
+ or PCAP_ERROR.
  */
 int ringcap_get_tx_timestamps(pcap_t *p, struct ringcap_tx_timestamp *out, int max);
 

@@ -857,3 +857,18 @@ fn capture_and_send_on_one_handle() {
         assert!(linger(&mut both, 50).is_empty());
     });
 }
+
+/// A TX ring larger than the machine is refused at activation, naming it
+/// (the kernel would try to allocate it and wake the OOM killer).
+#[test]
+fn a_tx_ring_larger_than_memory_is_refused() {
+    with_veth(|v| {
+        let e = try_open(&v.b, |o| o.tx.ring = Some((1 << 20, 100_000))).unwrap_err();
+        let memory = ringcap::sys::physical_memory();
+        assert!(
+            e.message.starts_with("ring geometry: a ring of ") && e.message.ends_with(&format!("does not fit in this machine's {memory} bytes of memory")),
+            "{}",
+            e.message
+        );
+    });
+}

@@ -139,10 +139,7 @@ pub unsafe extern "C" fn ringcap_next_batch(p: *mut pcap_t, out: *mut ringcap_pa
             Ok(g) => g,
             Err(e) => return h.fail(&e),
         };
-        let Engine::Live(c) = &mut *g else {
-            let e = no_ring(&g, "ringcap_next_batch");
-            return if e.code == code::NOT_ACTIVATED { e.code } else { h.fail(&e) };
-        };
+        let Engine::Live(c) = &mut *g else { return h.fail(&no_ring(&g, "ringcap_next_batch")) };
         let mut i = 0;
         let mut fill = |hdr: &PacketHeader, data: &[u8], slot: &Slot<'_>| {
             // SAFETY: `out` holds at least `max` descriptors (caller's
@@ -176,14 +173,7 @@ pub extern "C" fn ringcap_release(p: *mut pcap_t) -> c_int {
                 c.release_batch();
                 0
             }
-            other => {
-                let e = no_ring(other, "ringcap_release");
-                if e.code == code::NOT_ACTIVATED {
-                    e.code
-                } else {
-                    h.fail(&e)
-                }
-            }
+            other => h.fail(&no_ring(other, "ringcap_release")),
         }
     })
 }

@@ -566,7 +566,8 @@ pub extern "C" fn ringcap_set_tx_timestamps(p: *mut pcap_t, mode: c_int) -> c_in
 /// per frame sent (frames discarded under PACKET_LOSS have none), at most
 /// `max` of them, into the caller's `out`. A frame the kernel gave no stamp
 /// has `source` 0 (see `ringcap_set_tx_timestamps`). Returns how many were
-/// copied (with `out` NULL: how many there are), or PCAP_ERROR.
+/// copied (with `out` NULL: how many there are), PCAP_ERROR_NOT_ACTIVATED,
+/// or PCAP_ERROR.
 #[no_mangle]
 pub unsafe extern "C" fn ringcap_get_tx_timestamps(p: *mut pcap_t, out: *mut ringcap_tx_timestamp, max: c_int) -> c_int {
     ffi!(code::ERROR, {

@@ -251,7 +251,10 @@ pub fn prepare(sock: &PacketSocket, o: &TxOptions, link: &TxLink, version: Versi
         }
     };
     layout.check(version, frame_size)?;
-    plan.geometry = Some(tx::plan(version, frame_size, frames, reserve, limits)?);
+    let g = tx::plan(version, frame_size, frames, reserve, limits)?;
+    // The kernel would try to allocate any size, waking the OOM killer.
+    crate::ring::geometry::fits_memory(&g, crate::sys::physical_memory())?;
+    plan.geometry = Some(g);
     plan.layout = layout;
     Ok(plan)
 }

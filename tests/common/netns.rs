@@ -180,6 +180,8 @@ pub fn udp_frame(v: &Veth, seq: u32, flow: u32, tag: u8) -> Vec<u8> {
 pub fn udp_frame_fields(d: &[u8]) -> Option<(u32, u32, u8)> {
     (d.len() >= 55 && d[12..14] == [0x08, 0x00] && d[23] == 17 && &d[42..46] == b"RCAP")
         .then(|| (u32::from_be_bytes(d[46..50].try_into().unwrap()), u32::from_be_bytes(d[50..54].try_into().unwrap()), d[54]))
+}
+
 /// A second network namespace, held by a thread of its own that runs what
 /// it is sent: a test moves the `b` end of its pair into it, so that traffic
 /// between the ends crosses the veth instead of the local stack, and can
