@@ -182,12 +182,13 @@ fn batches_hold_the_ring_until_dropped() {
         let s = cap.stats_ex().unwrap();
         assert!(s.kernel.drops > 0, "the held block was not reused: {s:?}");
         assert_eq!(got.len() as u64 + s.kernel.drops, 51, "received + dropped == sent");
-        // Not held: the same burst fits.
-        burst(40);
+        // Not held: a burst of 30 fits (44 frames of room, less at most one
+        // block a timeout may hand over partly filled).
+        burst(30);
         std::thread::sleep(Duration::from_millis(20));
         let before = got.len();
         drain(&mut cap, &mut got);
-        assert_eq!((got.len() - before, cap.stats_ex().unwrap().kernel.drops), (40, s.kernel.drops), "nothing dropped with the ring free");
+        assert_eq!((got.len() - before, cap.stats_ex().unwrap().kernel.drops), (30, s.kernel.drops), "nothing dropped with the ring free");
         assert!(got.windows(2).all(|w| w[0] < w[1]), "in order");
         // next_packet goes on where a batch stopped.
         burst(5);
