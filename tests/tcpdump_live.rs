@@ -20,10 +20,20 @@ fn frames() -> Vec<Vec<u8>> {
     filter_support::packets::ethernet_frames().into_iter().filter(|f| f.len() >= 14 && f.len() <= 1514).collect()
 }
 
+/// How tcpdump finds its libpcap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lib {
+    System,
+    /// `LD_LIBRARY_PATH=target/lib`: ringcap's libpcap.so.0.8 instead.
+    LibraryPath,
+    /// `LD_PRELOAD=target/lib/libringcap.so`: ringcap's symbols first.
+    Preload,
+}
+
 /// Run tcpdump with `args` on the capture end, send the corpus, stop it with
 /// SIGINT; returns (stdout, stderr). `{ifindex}` in an argument stands for
 /// the capture interface's index.
-fn tcpdump(against: Against, args: &[&str]) -> (String, String) {
+fn tcpdump(against: Lib, args: &[&str]) -> (String, String) {
     let lib = lib_dir();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     with_veth(move |v| {
@@ -31,8 +41,14 @@ fn tcpdump(against: Against, args: &[&str]) -> (String, String) {
         cmd.args(["-Z", "root", "-n", "-e", "-x", "-t", "-l", "-i", &v.a]);
         cmd.args(args.iter().map(|a| a.replace("{ifindex}", &v.a_index.to_string())));
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        if against == Against::Ringcap {
-            cmd.env("LD_LIBRARY_PATH", &lib);
+        match against {
+            Lib::System => {}
+            Lib::LibraryPath => {
+                cmd.env("LD_LIBRARY_PATH", &lib);
+            }
+            Lib::Preload => {
+                cmd.env("LD_PRELOAD", lib.join("libringcap.so"));
+            }
         }
         let mut child = cmd.spawn().expect("tcpdump (apt-get install tcpdump)");
         let mut err = BufReader::new(child.stderr.take().unwrap());
@@ -122,8 +138,12 @@ fn captured(err: &str) -> (usize, String) {
 }
 
 fn compare(args: &[&str], expect_some: bool) -> usize {
-    let (sys_all, sys_err) = tcpdump(Against::System, args);
-    let (our_all, our_err) = tcpdump(Against::Ringcap, args);
+    compare_with(Lib::LibraryPath, args, expect_some)
+}
+
+fn compare_with(ours: Lib, args: &[&str], expect_some: bool) -> usize {
+    let (sys_all, sys_err) = tcpdump(Lib::System, args);
+    let (our_all, our_err) = tcpdump(ours, args);
     // Each counted what it printed; where libpcap's userland pass dropped
     // the warm-up frame and the kernel kept it for ringcap, the counts
     // differ by that frame.
@@ -235,6 +255,26 @@ fn selects(filter: &str) {
 #[test]
 fn tcpdump_prints_the_same_packets() {
     assert_eq!(compare(&[], true), frames().len());
+}
+
+/// The same with ringcap preloaded into tcpdump, which still loads the
+/// system libpcap: ringcap's symbols win (a malformed ringcap knob, which
+/// only ringcap reads, stops the preloaded tcpdump at activation).
+#[test]
+fn tcpdump_preloaded_prints_the_same_packets() {
+    assert_eq!(compare_with(Lib::Preload, &["tcp or udp or arp"], true), offline_selection("tcp or udp or arp"));
+    let lib = lib_dir();
+    let out = with_veth(move |v| {
+        Command::new("tcpdump")
+            .args(["-n", "-c", "1", "-i", &v.a])
+            .env("LD_PRELOAD", lib.join("libringcap.so"))
+            .env("RINGCAP_TPACKET_VERSION", "7")
+            .output()
+            .expect("tcpdump")
+    })
+    .expect("namespaces");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("RINGCAP_TPACKET_VERSION: expected 1, 2 or 3, got '7'"), "{err}");
 }
 
 #[test]
