@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tx_clock.h"
+#include "bench.h"
 
 static pcap_t *p;
 
@@ -33,13 +33,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "activate: %s\n", pcap_geterr(p));
 		return 1;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = stop;
-	sigaction(SIGUSR1, &sa, NULL);
-	double act = cpu();
-	printf("READY\n");
-	fflush(stdout);
+	double act = ready(stop);
 	static struct ringcap_packet b[64];
 	unsigned long got = 0;
 	int n;

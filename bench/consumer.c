@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tx_clock.h"
+#include "bench.h"
 
 static pcap_t *p;
 static unsigned long got;
@@ -105,13 +105,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "activate: %s\n", pcap_geterr(p));
 		return 1;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = stop;
-	sigaction(SIGUSR1, &sa, NULL);
-	double act = cpu();
-	printf("READY\n");
-	fflush(stdout);
+	double act = ready(stop);
 	if (next_ex) {
 		struct pcap_pkthdr *h;
 		const u_char *d;

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "tx_clock.h"
+#include "bench.h"
 #include <sys/socket.h>
 
 static volatile sig_atomic_t stopping;
@@ -43,13 +43,7 @@ int main(int argc, char **argv)
 		perror("setup");
 		return 1;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = stop;
-	sigaction(SIGUSR1, &sa, NULL);
-	double act = cpu();
-	printf("READY\n");
-	fflush(stdout);
+	double act = ready(stop);
 	unsigned long got = 0;
 	unsigned blk = 0;
 	while (!stopping) {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tx_clock.h"
+#include "bench.h"
 
 int main(int argc, char **argv)
 {

@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "tx_clock.h"
+#include "bench.h"
 
 int main(int argc, char **argv)
 {

@@ -40,6 +40,21 @@ setup_fuzz() {
     fi
 }
 
+# Run a program with a fresh veth pair A <-> B (both up, IPv6 chatter off)
+# in a private network namespace:  run_on_veth A B program args...
+run_on_veth() {
+    run_in_netns sh -c '
+set -e
+ip link add "$1" type veth peer name "$2"
+for d in "$1" "$2"; do
+    echo 1 > /proc/sys/net/ipv6/conf/$d/disable_ipv6 2>/dev/null || true
+    ip link set "$d" up
+done
+shift 2
+exec "$@"
+' run_on_veth "$@"
+}
+
 # Run a command in a new network namespace: as root directly, otherwise in a
 # new user namespace where we are root (unshare -Urn).
 run_in_netns() {

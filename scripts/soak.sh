@@ -16,13 +16,4 @@ mkdir -p target/soak
 cc -O2 -Wall -o target/soak/soak bench/soak.c \
     $(PKG_CONFIG_PATH="$PWD/target/lib/pkgconfig" pkg-config --cflags --libs ringcap) \
     -Wl,-rpath,"$PWD/target/lib" -pthread
-inner='
-set -e
-ip link add rsoak0 type veth peer name rsoak1
-for d in rsoak0 rsoak1; do
-    echo 1 > /proc/sys/net/ipv6/conf/$d/disable_ipv6 2>/dev/null || true
-    ip link set $d up
-done
-exec target/soak/soak rsoak0 rsoak1 "$1"
-'
-run_in_netns sh -c "$inner" soak "${1:-600}"
+run_on_veth rsoak0 rsoak1 target/soak/soak rsoak0 rsoak1 "${1:-600}"

@@ -11,13 +11,8 @@ include!("../fuzz/common/sendqueue.rs");
 fn kept_corpus_and_mutations_replay_cleanly() {
     let files = common::fuzz_corpus("sendqueue");
     assert!(files.len() >= 5, "corpus too small");
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = common::Rng::new(0x2545_f491_4f6c_dd1du64);
+    let mut next = || rng.next();
     for (name, data) in &files {
         check_sendqueue(data);
         for _ in 0..2000 {

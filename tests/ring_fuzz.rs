@@ -11,13 +11,8 @@ include!("../fuzz/common/ring.rs");
 fn kept_corpus_and_mutations_replay_cleanly() {
     let files = common::fuzz_corpus("ring");
     assert!(files.len() >= 20, "corpus too small");
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = common::Rng::new(0x9e37_79b9_7f4a_7c15u64);
+    let mut next = || rng.next();
     for (name, data) in &files {
         check_ring(data);
         for _ in 0..300 {

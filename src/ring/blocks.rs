@@ -27,6 +27,10 @@ const BLOCK_DESC_LEN: usize = 48;
 const FORMAT: HeaderFormat = HeaderFormat::V3;
 /// `struct tpacket3_hdr` is 48 bytes; the `sockaddr_ll` follows at 48.
 const SLL_END: usize = FORMAT.sll_end();
+const NEXT_OFFSET: usize = match FORMAT.next {
+    Some(at) => at,
+    None => 0,
+};
 /// How many packets ahead of the one being read its header and first data
 /// line are prefetched. The kernel wrote them on another CPU, so each line's
 /// first touch is a cross-core miss; packets lie one after another in a
@@ -101,7 +105,7 @@ impl BlockRing {
         unsafe { status::load(self.block(idx).add(BLOCK_STATUS), Width::U32) as u32 }
     }
 
-    fn hand_back(&mut self, idx: usize) {
+    pub(super) fn hand_back(&mut self, idx: usize) {
         // SAFETY: the block is user-owned (we saw TP_STATUS_USER) and no slot
         // borrows it (slots borrow &mut self).
         unsafe { status::store(self.block(idx).add(BLOCK_STATUS), Width::U32, libc::TP_STATUS_KERNEL as u64) };
@@ -125,40 +129,17 @@ impl BlockRing {
         }
     }
 
-    /// Start holding: from now on, packets stay visible until
-    /// [`BlockRing::release_held`].
-    pub fn hold(&mut self) {
-        self.release_pending();
-        self.held.on = true;
-    }
-
-    /// Keep the packet handed out last in the batch.
-    pub fn keep_current(&mut self) {
-        if self.pos_valid {
-            self.held.keep(self.pos);
-        }
+    pub(super) fn held_mut(&mut self) -> &mut Held {
+        &mut self.held
     }
 
     pub fn held(&self) -> &Held {
         &self.held
     }
 
-    /// Kept packet `i`: its bytes and header.
-    pub fn held_packet(&self, i: usize) -> (&[u8], SlotMeta) {
-        // SAFETY: held blocks are handed back only in release_held (&mut
-        // self); the block being walked stays user-owned while walked.
-        unsafe { self.held.packet(i) }
-    }
-
-    /// End the batch: every block it kept goes back to the kernel.
-    pub fn release_held(&mut self) {
-        self.release_pending();
-        let units = std::mem::take(&mut self.held.units);
-        for &idx in &units {
-            self.hand_back(idx);
-        }
-        self.held.units = units;
-        self.held.clear();
+    /// Where the packet handed out last is, while it is still ours.
+    pub(super) fn current_pos(&self) -> Option<SlotPos> {
+        self.pos_valid.then_some(self.pos)
     }
 
     /// Metadata of the packet handed out last, while it is still ours.
@@ -273,8 +254,8 @@ impl BlockRing {
         }
         walk.left -= 1;
         if walk.left > 0 {
-            // SAFETY: tp_next_offset is the header's first field.
-            let next = unsafe { read_u32(p, 0) } as usize;
+            // SAFETY: tp_next_offset lies within the header.
+            let next = unsafe { read_u32(p, NEXT_OFFSET) } as usize;
             if next < SLL_END || next.checked_add(SLL_END).is_none_or(|end| end > room) {
                 return Err(self.corrupt_packet(format!("packet at {off}: next offset {next} leaves the block")));
             }

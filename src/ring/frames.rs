@@ -5,7 +5,7 @@
 //! `pcap_next_ex` pointer stays valid), then goes back with a Release store;
 //! a batch keeps its frames until it is released.
 
-use super::geometry::{RingGeometry, Version};
+use super::geometry::RingGeometry;
 use super::held::Held;
 use super::slot::{HeaderFormat, Slot, SlotMeta, SlotPos};
 use super::status::{self, Width};
@@ -18,7 +18,6 @@ const SLL_END: usize = HeaderFormat::V2.sll_end();
 #[derive(Debug)]
 pub struct FrameRing {
     base: *mut u8,
-    version: Version,
     block_size: usize,
     frame_size: usize,
     frames_per_block: usize,
@@ -50,7 +49,6 @@ impl FrameRing {
     pub unsafe fn new(base: *mut u8, g: &RingGeometry) -> FrameRing {
         FrameRing {
             base,
-            version: g.version,
             block_size: g.block_size as usize,
             frame_size: g.frame_size as usize,
             frames_per_block: g.frames_per_block() as usize,
@@ -67,10 +65,7 @@ impl FrameRing {
     }
 
     fn width(&self) -> Width {
-        match self.version {
-            Version::V1 => Width::U64,
-            _ => Width::U32,
-        }
+        self.format.status_width()
     }
 
     fn frame(&self, idx: usize) -> *mut u8 {
@@ -86,7 +81,7 @@ impl FrameRing {
         unsafe { status::load(self.frame(idx), self.width()) }
     }
 
-    fn hand_back(&mut self, idx: usize) {
+    pub(super) fn hand_back(&mut self, idx: usize) {
         // SAFETY: the frame was user-owned (we saw TP_STATUS_USER) and we
         // hold no reference into it any more (slots borrow &mut self).
         unsafe { status::store(self.frame(idx), self.width(), libc::TP_STATUS_KERNEL as u64) };
@@ -175,39 +170,16 @@ impl FrameRing {
         self.pos_valid.then(|| unsafe { self.pos.meta() })
     }
 
-    /// Start holding: from now on, packets stay visible until
-    /// [`FrameRing::release_held`].
-    pub fn hold(&mut self) {
-        self.release_pending();
-        self.held.on = true;
-    }
-
-    /// Keep the packet handed out last in the batch.
-    pub fn keep_current(&mut self) {
-        if self.pos_valid {
-            self.held.keep(self.pos);
-        }
+    pub(super) fn held_mut(&mut self) -> &mut Held {
+        &mut self.held
     }
 
     pub fn held(&self) -> &Held {
         &self.held
     }
 
-    /// Kept packet `i`: its bytes and header.
-    pub fn held_packet(&self, i: usize) -> (&[u8], SlotMeta) {
-        // SAFETY: held frames are handed back only in release_held (&mut
-        // self).
-        unsafe { self.held.packet(i) }
-    }
-
-    /// End the batch: every frame it kept goes back to the kernel.
-    pub fn release_held(&mut self) {
-        self.release_pending();
-        let units = std::mem::take(&mut self.held.units);
-        for &idx in &units {
-            self.hand_back(idx);
-        }
-        self.held.units = units;
-        self.held.clear();
+    /// Where the packet handed out last is, while it is still ours.
+    pub(super) fn current_pos(&self) -> Option<SlotPos> {
+        self.pos_valid.then_some(self.pos)
     }
 }

@@ -86,47 +86,70 @@ impl RxRing {
         }
     }
 
+    fn held(&self) -> &held::Held {
+        match self {
+            RxRing::Frames(r) => r.held(),
+            RxRing::Blocks(r) => r.held(),
+        }
+    }
+
+    fn held_mut(&mut self) -> &mut held::Held {
+        match self {
+            RxRing::Frames(r) => r.held_mut(),
+            RxRing::Blocks(r) => r.held_mut(),
+        }
+    }
+
+    fn hand_back(&mut self, idx: usize) {
+        match self {
+            RxRing::Frames(r) => r.hand_back(idx),
+            RxRing::Blocks(r) => r.hand_back(idx),
+        }
+    }
+
     /// Start a batch: packets handed out from now on stay in the ring, and
     /// the frames/blocks holding them user-owned, until `release_held`.
     pub fn hold(&mut self) {
-        match self {
-            RxRing::Frames(r) => r.hold(),
-            RxRing::Blocks(r) => r.hold(),
-        }
+        self.release_pending();
+        self.held_mut().on = true;
     }
 
     /// Keep the packet handed out last in the batch.
     pub fn keep_current(&mut self) {
-        match self {
-            RxRing::Frames(r) => r.keep_current(),
-            RxRing::Blocks(r) => r.keep_current(),
+        let pos = match self {
+            RxRing::Frames(r) => r.current_pos(),
+            RxRing::Blocks(r) => r.current_pos(),
+        };
+        if let Some(p) = pos {
+            self.held_mut().keep(p);
         }
     }
 
     /// How many packets the batch kept.
     pub fn held_len(&self) -> usize {
-        match self {
-            RxRing::Frames(r) => r.held().len(),
-            RxRing::Blocks(r) => r.held().len(),
-        }
+        self.held().len()
     }
 
     /// Kept packet `i` (`i < held_len()`): its bytes, after delivery's
     /// edits, and its header. Valid until `release_held`, which needs
     /// `&mut self`.
     pub fn held_packet(&self, i: usize) -> (&[u8], SlotMeta) {
-        match self {
-            RxRing::Frames(r) => r.held_packet(i),
-            RxRing::Blocks(r) => r.held_packet(i),
-        }
+        // SAFETY: held frames/blocks go back to the kernel only in
+        // release_held (&mut self); the block being walked stays
+        // user-owned while it is walked.
+        unsafe { self.held().packet(i) }
     }
 
     /// End a batch: everything it kept goes back to the kernel.
     pub fn release_held(&mut self) {
-        match self {
-            RxRing::Frames(r) => r.release_held(),
-            RxRing::Blocks(r) => r.release_held(),
+        self.release_pending();
+        let units = std::mem::take(&mut self.held_mut().units);
+        for &idx in &units {
+            self.hand_back(idx);
         }
+        let held = self.held_mut();
+        held.units = units;
+        held.clear();
     }
 
     pub fn ready(&self) -> bool {

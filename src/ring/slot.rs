@@ -76,26 +76,28 @@ impl SlotMeta {
 /// for each packet, straight from ring memory.
 #[derive(Debug)]
 pub struct HeaderFormat {
-    status: usize,
+    pub(super) status: usize,
     /// V1's `tp_status` is an `unsigned long`; the flags are its low 32 bits.
     status64: bool,
-    len: usize,
-    snaplen: usize,
-    mac: usize,
-    sec: usize,
-    frac: usize,
+    pub(super) len: usize,
+    pub(super) snaplen: usize,
+    pub(super) mac: usize,
+    pub(super) sec: usize,
+    pub(super) frac: usize,
     /// V1 stores microseconds.
-    frac_is_usec: bool,
+    pub(super) frac_is_usec: bool,
     /// V2 and V3 carry the VLAN TCI and TPID.
     vlan: Option<(usize, usize)>,
     /// V3 carries the flow hash.
     rxhash: Option<usize>,
+    /// V3 chains packets with `tp_next_offset` (0 on transmit).
+    pub(super) next: Option<usize>,
     pub(super) sll: usize,
 }
 
 impl HeaderFormat {
     pub const V1: HeaderFormat =
-        HeaderFormat { status: 0, status64: true, len: 8, snaplen: 12, mac: 16, sec: 20, frac: 24, frac_is_usec: true, vlan: None, rxhash: None, sll: 32 };
+        HeaderFormat { status: 0, status64: true, len: 8, snaplen: 12, mac: 16, sec: 20, frac: 24, frac_is_usec: true, vlan: None, rxhash: None, next: None, sll: 32 };
     pub const V2: HeaderFormat = HeaderFormat {
         status: 0,
         status64: false,
@@ -107,6 +109,7 @@ impl HeaderFormat {
         frac_is_usec: false,
         vlan: Some((24, 26)),
         rxhash: None,
+        next: None,
         sll: 32,
     };
     pub const V3: HeaderFormat = HeaderFormat {
@@ -120,6 +123,7 @@ impl HeaderFormat {
         frac_is_usec: false,
         vlan: Some((32, 36)),
         rxhash: Some(28),
+        next: Some(0),
         sll: 48,
     };
 
@@ -138,6 +142,15 @@ impl HeaderFormat {
             self.status + 4
         } else {
             self.status
+        }
+    }
+
+    /// The width of the status word, for the atomic handover.
+    pub(super) fn status_width(&self) -> super::status::Width {
+        if self.status64 {
+            super::status::Width::U64
+        } else {
+            super::status::Width::U32
         }
     }
 
@@ -589,6 +602,8 @@ mod tests {
             )
         );
         assert_eq!(v3.sll, libc::TPACKET3_HDRLEN - std::mem::size_of::<libc::sockaddr_ll>());
+        assert_eq!(v3.next, Some(offset_of!(libc::tpacket3_hdr, tp_next_offset)));
+        assert_eq!(std::mem::size_of::<std::ffi::c_ulong>(), 8, "V1 status is 64-bit here");
     }
 
     #[test]

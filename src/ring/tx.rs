@@ -28,7 +28,8 @@ use std::sync::Arc;
 
 use super::geometry::{self, GeometryError, Limits, RingGeometry, Version};
 use super::socket::PacketSocket;
-use super::status::{self, Width};
+use super::slot::HeaderFormat;
+use super::status;
 use crate::sys::mmap::Mapping;
 
 /// `sizeof(struct virtio_net_hdr)`.
@@ -44,65 +45,6 @@ const WRONG_FORMAT: u64 = libc::TP_STATUS_WRONG_FORMAT as u64;
 const TS_SOFTWARE: u64 = libc::TP_STATUS_TS_SOFTWARE as u64;
 const TS_RAW_HARDWARE: u64 = libc::TP_STATUS_TS_RAW_HARDWARE as u64;
 
-/// Where a version keeps its header fields (byte offsets into the frame).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Fields {
-    status: usize,
-    width: Width,
-    len: usize,
-    snaplen: usize,
-    mac: usize,
-    sec: usize,
-    /// Microseconds (V1) or nanoseconds (V2, V3).
-    frac: usize,
-    frac_is_usec: bool,
-    /// V3: `tp_next_offset`, which must be 0 on transmit.
-    next_offset: Option<usize>,
-}
-
-fn fields(v: Version) -> Fields {
-    match v {
-        // struct tpacket_hdr: unsigned long tp_status; unsigned int tp_len,
-        // tp_snaplen; unsigned short tp_mac, tp_net; unsigned int tp_sec, tp_usec.
-        Version::V1 => Fields {
-            status: 0,
-            width: Width::U64,
-            len: 8,
-            snaplen: 12,
-            mac: 16,
-            sec: 20,
-            frac: 24,
-            frac_is_usec: true,
-            next_offset: None,
-        },
-        // struct tpacket2_hdr: __u32 tp_status, tp_len, tp_snaplen; __u16
-        // tp_mac, tp_net; __u32 tp_sec, tp_nsec; ...
-        Version::V2 => Fields {
-            status: 0,
-            width: Width::U32,
-            len: 4,
-            snaplen: 8,
-            mac: 12,
-            sec: 16,
-            frac: 20,
-            frac_is_usec: false,
-            next_offset: None,
-        },
-        // struct tpacket3_hdr: __u32 tp_next_offset, tp_sec, tp_nsec,
-        // tp_snaplen, tp_len, tp_status; __u16 tp_mac, tp_net; ...
-        Version::V3 => Fields {
-            status: 20,
-            width: Width::U32,
-            len: 16,
-            snaplen: 12,
-            mac: 24,
-            sec: 4,
-            frac: 8,
-            frac_is_usec: false,
-            next_offset: Some(0),
-        },
-    }
-}
 
 /// Where the kernel looks for packet bytes by default: right after the
 /// aligned frame header (`tp_hdrlen - sizeof(struct sockaddr_ll)`).
@@ -234,7 +176,7 @@ pub struct Settled {
 
 #[derive(Debug)]
 pub struct TxRing {
-    f: Fields,
+    f: &'static HeaderFormat,
     /// Every frame's address (no division on the per-frame path).
     frames: Vec<*mut u8>,
     frame_size: usize,
@@ -290,7 +232,7 @@ impl TxRing {
             })
             .collect();
         TxRing {
-            f: fields(g.version),
+            f: HeaderFormat::of(g.version),
             frames,
             frame_size: g.frame_size as usize,
             frame_nr: g.frame_nr as usize,
@@ -340,14 +282,14 @@ impl TxRing {
     fn status(&self, idx: usize) -> u64 {
         // SAFETY: the status word lies in the frame header, aligned to its
         // width (frames are 16-aligned, the word at 0 or 20 is 4- or 8-aligned).
-        unsafe { status::load(self.frame(idx).add(self.f.status), self.f.width) }
+        unsafe { status::load(self.frame(idx).add(self.f.status), self.f.status_width()) }
     }
 
     fn set_status(&self, idx: usize, v: u64) {
         // SAFETY: as in `status`; callers only store into frames the kernel
         // is not processing (available ones, or ones it left queued or
         // refused, which it touches only inside our own send()).
-        unsafe { status::store(self.frame(idx).add(self.f.status), self.f.width, v) }
+        unsafe { status::store(self.frame(idx).add(self.f.status), self.f.status_width(), v) }
     }
 
     /// The frame `n` (at most frame_nr) frames before the cursor.
@@ -385,7 +327,7 @@ impl TxRing {
         // (>= tp_hdrlen) covers, and off + vnet + pkt.len() <= frame_size
         // (max_packet). The status word is written last, with Release.
         unsafe {
-            if let Some(n) = self.f.next_offset {
+            if let Some(n) = self.f.next {
                 write_u32(f, n, 0);
             }
             write_u32(f, self.f.len, tp_len);
@@ -505,30 +447,7 @@ mod tests {
     const L: Limits = Limits { page_size: 4096, max_order: 10 };
 
     #[test]
-    fn field_offsets_match_the_kernel_headers() {
-        let v1 = fields(Version::V1);
-        assert_eq!(v1.status, offset_of!(libc::tpacket_hdr, tp_status));
-        assert_eq!(v1.len, offset_of!(libc::tpacket_hdr, tp_len));
-        assert_eq!(v1.snaplen, offset_of!(libc::tpacket_hdr, tp_snaplen));
-        assert_eq!(v1.mac, offset_of!(libc::tpacket_hdr, tp_mac));
-        assert_eq!(v1.sec, offset_of!(libc::tpacket_hdr, tp_sec));
-        assert_eq!(v1.frac, offset_of!(libc::tpacket_hdr, tp_usec));
-        assert_eq!(std::mem::size_of::<std::ffi::c_ulong>(), 8, "V1 status is 64-bit here");
-        let v2 = fields(Version::V2);
-        assert_eq!(v2.status, offset_of!(libc::tpacket2_hdr, tp_status));
-        assert_eq!(v2.len, offset_of!(libc::tpacket2_hdr, tp_len));
-        assert_eq!(v2.snaplen, offset_of!(libc::tpacket2_hdr, tp_snaplen));
-        assert_eq!(v2.mac, offset_of!(libc::tpacket2_hdr, tp_mac));
-        assert_eq!(v2.sec, offset_of!(libc::tpacket2_hdr, tp_sec));
-        assert_eq!(v2.frac, offset_of!(libc::tpacket2_hdr, tp_nsec));
-        let v3 = fields(Version::V3);
-        assert_eq!(v3.next_offset, Some(offset_of!(libc::tpacket3_hdr, tp_next_offset)));
-        assert_eq!(v3.status, offset_of!(libc::tpacket3_hdr, tp_status));
-        assert_eq!(v3.len, offset_of!(libc::tpacket3_hdr, tp_len));
-        assert_eq!(v3.snaplen, offset_of!(libc::tpacket3_hdr, tp_snaplen));
-        assert_eq!(v3.mac, offset_of!(libc::tpacket3_hdr, tp_mac));
-        assert_eq!(v3.sec, offset_of!(libc::tpacket3_hdr, tp_sec));
-        assert_eq!(v3.frac, offset_of!(libc::tpacket3_hdr, tp_nsec));
+    fn default_data_offsets() {
         assert_eq!(default_data_offset(Version::V1), 32);
         assert_eq!(default_data_offset(Version::V2), 32);
         assert_eq!(default_data_offset(Version::V3), 48);
@@ -598,14 +517,14 @@ mod tests {
                 let layout = TxLayout { data_offset: None, vnet };
                 // SAFETY: `mem` holds g.size() bytes, 8-aligned, and outlives `r`.
                 let mut r = unsafe { TxRing::new(base, &g, layout) };
-                let f = fields(v);
+                let f = HeaderFormat::of(v);
                 let st = |i: usize| {
                     // SAFETY: frame i's status word lies inside `mem`.
-                    unsafe { status::load(base.add(i * FS + f.status), f.width) }
+                    unsafe { status::load(base.add(i * FS + f.status), f.status_width()) }
                 };
                 let set = |i: usize, s: u64| {
                     // SAFETY: as above.
-                    unsafe { status::store(base.add(i * FS + f.status), f.width, s) }
+                    unsafe { status::store(base.add(i * FS + f.status), f.status_width(), s) }
                 };
                 for i in 0..g.frame_nr as usize {
                     set(i, 0);

@@ -197,6 +197,23 @@ pub fn run_fuzz_targets(secs: u32, targets: &[&str]) {
 }
 
 pub mod child;
+/// A small deterministic random stream (xorshift64) for mutating fuzz
+/// corpora in replay tests: the same inputs on every run.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
 pub mod netns;
 pub mod private_etc;
 
