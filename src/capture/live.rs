@@ -538,8 +538,9 @@ impl LiveCapture {
             if bound == -1 {
                 return Err(Error::msg("The interface disappeared"));
             }
-            let fd = crate::sys::socket::ioctl_socket().map_err(|e| Error::os("socket", &e))?;
-            match netdev::flags(std::os::fd::AsFd::as_fd(&fd), &self.shared.device) {
+            // Interface ioctls work on any socket: the capture's own does,
+            // with no new descriptor each millisecond the device is down.
+            match netdev::flags(std::os::fd::AsFd::as_fd(&self.shared.sock), &self.shared.device) {
                 Ok(f) if f & libc::IFF_UP as u32 != 0 => self.shared.set_netdown(false),
                 Ok(_) => {}
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENXIO) | Some(libc::ENODEV)) => {
