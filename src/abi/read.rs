@@ -102,6 +102,30 @@ pub unsafe extern "C" fn pcap_next_ex(p: *mut pcap_t, pkt_header: *mut *mut pcap
         if pkt_header.is_null() || pkt_data.is_null() {
             return bad_argument(p, "pcap_next_ex: NULL header or data pointer");
         }
+        // A live capture with a packet ready: straight from the ring.
+        // SAFETY: `p` is NULL or a handle pointer from this library.
+        if let Some(h) = unsafe { pcap_t::from_ptr(p) } {
+            if let Ok(mut g) = h.engine("pcap_next_ex") {
+                if let Engine::Live(c) = &mut *g {
+                    match c.next_ready() {
+                        Some(Ok((hdr, data))) => {
+                            // SAFETY: as below.
+                            unsafe {
+                                *h.next_hdr.get() = hdr;
+                                *pkt_header = h.next_hdr.get();
+                                *pkt_data = data.as_ptr();
+                            }
+                            return 1;
+                        }
+                        Some(Err(e)) => {
+                            drop(g);
+                            return h.fail(&e);
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
         with_source(p, "pcap_next_ex", |src, h| match src.next_packet()? {
             Next::Packet(hdr, data) => {
                 // SAFETY: next_hdr is this handle's own storage; the out

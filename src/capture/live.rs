@@ -283,11 +283,11 @@ impl LiveCapture {
     /// where it is: for callers that record what they need in one pass (the
     /// C ABI's descriptors). [`LiveCapture::batch_packet`] does not see
     /// these packets; they stay valid just as long.
-    pub fn next_batch_with(&mut self, max: usize, timeout_ms: i32, visit: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>)) -> Result<usize> {
+    pub fn next_batch_with<F: FnMut(&PacketHeader, &[u8], &Slot<'_>)>(&mut self, max: usize, timeout_ms: i32, visit: &mut F) -> Result<usize> {
         self.receive_batch(max, timeout_ms, visit, false)
     }
 
-    fn receive_batch(&mut self, max: usize, timeout_ms: i32, visit: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>), keep: bool) -> Result<usize> {
+    fn receive_batch<F: FnMut(&PacketHeader, &[u8], &Slot<'_>)>(&mut self, max: usize, timeout_ms: i32, visit: &mut F, keep: bool) -> Result<usize> {
         self.release_batch();
         if max == 0 {
             return Ok(0);
@@ -318,7 +318,8 @@ impl LiveCapture {
         }
     }
 
-    fn fill_batch(&mut self, max: usize, visit: &mut dyn FnMut(&PacketHeader, &[u8], &Slot<'_>), keep: bool) -> Result<()> {
+    #[inline]
+    fn fill_batch<F: FnMut(&PacketHeader, &[u8], &Slot<'_>)>(&mut self, max: usize, visit: &mut F, keep: bool) -> Result<()> {
         while self.batch_len < max {
             if self.breaker.take() {
                 return Err(break_error());
@@ -354,6 +355,7 @@ impl LiveCapture {
     }
 
     /// Hand the current batch's frames/blocks back to the kernel.
+    #[inline]
     pub fn release_batch(&mut self) {
         self.batch.clear();
         self.batch_len = 0;
@@ -635,6 +637,28 @@ impl PacketSource for LiveCapture {
 }
 
 impl LiveCapture {
+    /// `pcap_next_ex`'s fast path: the next packet if one is ready now and
+    /// nothing else is in the way (no breakloop pending, no batch held);
+    /// `None` sends the caller down `next_packet`, which waits, honours the
+    /// breakloop and goes past packets delivery drops.
+    #[inline]
+    pub fn next_ready(&mut self) -> Option<Result<(PacketHeader, &[u8])>> {
+        if self.batch_len != 0 || self.breaker.pending() {
+            return None;
+        }
+        let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
+        let h = match self.rx.take() {
+            Ok(Some(mut slot)) => match self.d.deliver(&mut slot, consumed) {
+                Ok(Some(h)) => h,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            },
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(Ok((h, &self.rx.current()[..h.caplen as usize])))
+    }
+
     /// DLT of the device as `pcap_list_datalinks` reports it.
     pub fn datalinks(&self) -> Vec<i32> {
         if self.dlt_list.is_empty() {

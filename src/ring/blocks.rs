@@ -149,6 +149,7 @@ impl BlockRing {
     }
 
     /// The bytes of the packet handed out last, while they are still ours.
+    #[inline]
     pub fn current(&self) -> &[u8] {
         if self.pos_valid {
             // SAFETY: its block is user-owned: either still being walked or

@@ -154,6 +154,7 @@ impl FrameRing {
     }
 
     /// The bytes of the packet handed out last, while it is still ours.
+    #[inline]
     pub fn current(&self) -> &[u8] {
         if self.pos_valid {
             // SAFETY: the frame is user-owned until release_pending, which

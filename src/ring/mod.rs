@@ -71,6 +71,7 @@ impl RxRing {
 
     /// The bytes of the packet handed out last (after its in-place edits),
     /// while it is still user-owned; empty otherwise.
+    #[inline]
     pub fn current(&self) -> &[u8] {
         match self {
             RxRing::Frames(r) => r.current(),
@@ -86,6 +87,7 @@ impl RxRing {
         }
     }
 
+    #[inline]
     fn held(&self) -> &held::Held {
         match self {
             RxRing::Frames(r) => r.held(),
@@ -141,7 +143,16 @@ impl RxRing {
     }
 
     /// End a batch: everything it kept goes back to the kernel.
+    #[inline]
     pub fn release_held(&mut self) {
+        if self.held().on {
+            self.release_held_units();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn release_held_units(&mut self) {
         self.release_pending();
         let units = std::mem::take(&mut self.held_mut().units);
         for &idx in &units {
