@@ -647,16 +647,16 @@ impl LiveCapture {
             return None;
         }
         let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
-        let h = match self.rx.take() {
-            Ok(Some(mut slot)) => match self.d.deliver(&mut slot, consumed) {
-                Ok(Some(h)) => h,
-                Ok(None) => return None,
-                Err(e) => return Some(Err(e)),
-            },
+        let mut slot = match self.rx.take() {
+            Ok(Some(slot)) => slot,
             Ok(None) => return None,
             Err(e) => return Some(Err(e)),
         };
-        Some(Ok((h, &self.rx.current()[..h.caplen as usize])))
+        match self.d.deliver(&mut slot, consumed) {
+            Ok(Some(h)) => Some(Ok((h, &slot.into_data()[..h.caplen as usize]))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// DLT of the device as `pcap_list_datalinks` reports it.

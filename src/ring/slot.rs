@@ -377,6 +377,16 @@ impl<'r> Slot<'r> {
         unsafe { self.pos.meta() }
     }
 
+    /// The packet bytes, for as long as the ring stays borrowed (until the
+    /// next call that takes a packet or gives one back).
+    #[inline]
+    pub fn into_data(self) -> &'r [u8] {
+        // SAFETY: the constructor's contract: these bytes are in user-owned
+        // ring memory for 'r, and the slot's borrow of the ring is moved
+        // into the returned slice.
+        unsafe { self.pos.bytes() }
+    }
+
     /// The packet bytes (caplen of them).
     pub fn data(&self) -> &[u8] {
         // SAFETY: the constructor's contract: these bytes are in user-owned
