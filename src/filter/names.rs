@@ -168,7 +168,7 @@ pub fn nametoportrange(name: &str) -> PortRange {
 pub fn nametoproto(name: &str) -> i32 {
     let Some(c) = cstr(name) else { return PROTO_UNDEF };
     match netdb::getprotobyname(&c) {
-        Err(()) => 0,
+        Err(_) => 0,
         Ok(Some(p)) => p,
         Ok(None) => PROTO_UNDEF,
     }

@@ -442,7 +442,6 @@ unsafe fn write_u16(p: *mut u8, off: usize, v: u16) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::offset_of;
 
     const L: Limits = Limits { page_size: 4096, max_order: 10 };
 

@@ -3,6 +3,7 @@
 //! `gethostbyname`. Safe wrappers; results are copied out or owned.
 
 use std::ffi::{c_char, c_int, CStr};
+use std::io;
 use std::ptr;
 
 extern "C" {
@@ -134,9 +135,9 @@ pub fn getnetbyname(name: &CStr) -> Option<u32> {
     Some(unsafe { (*np).n_net })
 }
 
-/// `getprotobyname_r`: `Err(())` when the lookup itself failed, `Ok(None)`
-/// when the name is unknown.
-pub fn getprotobyname(name: &CStr) -> Result<Option<i32>, ()> {
+/// `getprotobyname_r`: an error when the lookup itself failed (the errno
+/// it returned, e.g. ERANGE), `Ok(None)` when the name is unknown.
+pub fn getprotobyname(name: &CStr) -> io::Result<Option<i32>> {
     let mut buf = [0 as c_char; 1024];
     // SAFETY: zeroed protoent is a valid output buffer.
     let mut result_buf: libc::protoent = unsafe { std::mem::zeroed() };
@@ -144,7 +145,7 @@ pub fn getprotobyname(name: &CStr) -> Result<Option<i32>, ()> {
     // SAFETY: every pointer refers to a live local of the right size.
     let err = unsafe { getprotobyname_r(name.as_ptr(), &mut result_buf, buf.as_mut_ptr(), buf.len(), &mut p) };
     if err != 0 {
-        return Err(());
+        return Err(io::Error::from_raw_os_error(err));
     }
     if p.is_null() {
         return Ok(None);
@@ -181,7 +182,7 @@ mod tests {
 
     #[test]
     fn protocols_come_from_etc_protocols() {
-        assert_eq!(getprotobyname(c"tcp"), Ok(Some(6)));
-        assert_eq!(getprotobyname(c"no-such-protocol"), Ok(None));
+        assert_eq!(getprotobyname(c"tcp").unwrap(), Some(6));
+        assert_eq!(getprotobyname(c"no-such-protocol").unwrap(), None);
     }
 }
