@@ -324,6 +324,23 @@ mod tests {
         }
     }
 
+    /// Found by the `ring` fuzz target: a hostile tp_len near u32::MAX
+    /// plus a cooked header and a re-inserted VLAN tag overflowed the wire
+    /// length (a panic with overflow checks, a wrapped length without).
+    #[test]
+    fn a_hostile_wire_length_saturates() {
+        for (linktype, cooked) in [(crate::dlt::DLT_EN10MB, false), (DLT_LINUX_SLL, true), (DLT_LINUX_SLL2, true)] {
+            let mut d = delivery(linktype, cooked);
+            let mut m = meta(0);
+            m.status = libc::TP_STATUS_VLAN_VALID;
+            m.vlan_tci = 7;
+            m.wire_len = u32::MAX - 1;
+            let (h, _) = run(&mut d, &[0x45; 20], m).unwrap();
+            assert_eq!(h.len, u32::MAX, "linktype {linktype}");
+            assert!(h.caplen <= 20 + 20 + 4, "linktype {linktype}: caplen {}", h.caplen);
+        }
+    }
+
     #[test]
     fn snapshot_trims_and_nanoseconds_pass_through() {
         let mut d = delivery(crate::dlt::DLT_EN10MB, false);
