@@ -12,8 +12,8 @@
 //! reported, never walked.
 
 use super::geometry::RingGeometry;
-use super::held::Held;
-use super::slot::{HeaderFormat, Slot, SlotMeta, SlotPos};
+use super::held::Handed;
+use super::slot::{HeaderFormat, Slot, SlotPos};
 use super::status::{self, Width};
 use super::read_u32;
 use crate::error::{Error, Result};
@@ -55,13 +55,10 @@ pub struct BlockRing {
     block_nr: usize,
     cur: usize,
     walk: Option<Walk>,
-    /// A block whose packets were all delivered, to give back next call.
-    pending: Option<usize>,
-    /// Where the packet handed out last is, and whether it is still ours.
-    pos: SlotPos,
-    pos_valid: bool,
-    /// What a batch keeps (blocks are handed back when it is released).
-    held: Held,
+    /// The packet handed out last, the block whose packets were all
+    /// delivered (given back on the next call), and what a batch keeps
+    /// (blocks handed back when it is released).
+    pub(super) handed: Handed,
     /// Blocks handed back since activation.
     pub blocks_consumed: u64,
     /// Packets delivered from blocks since activation.
@@ -85,10 +82,7 @@ impl BlockRing {
             block_nr: g.block_nr as usize,
             cur: 0,
             walk: None,
-            pending: None,
-            pos: SlotPos::default(),
-            pos_valid: false,
-            held: Held::default(),
+            handed: Handed::default(),
             blocks_consumed: 0,
             packets_consumed: 0,
             keep: None,
@@ -115,69 +109,20 @@ impl BlockRing {
     /// Give back (or, holding, keep for the batch) a block whose packets
     /// have all been delivered.
     pub fn release_pending(&mut self) {
-        self.pos_valid = false;
-        if let Some(idx) = self.pending.take() {
-            self.hand_back_or_hold(idx);
-        }
-    }
-
-    fn hand_back_or_hold(&mut self, idx: usize) {
-        if self.held.on {
-            self.held.units.push(idx);
-        } else {
+        if let Some(idx) = self.handed.release() {
             self.hand_back(idx);
-        }
-    }
-
-    pub(super) fn held_mut(&mut self) -> &mut Held {
-        &mut self.held
-    }
-
-    pub fn held(&self) -> &Held {
-        &self.held
-    }
-
-    /// Where the packet handed out last is, while it is still ours.
-    pub(super) fn current_pos(&self) -> Option<SlotPos> {
-        self.pos_valid.then_some(self.pos)
-    }
-
-    /// Metadata of the packet handed out last, while it is still ours.
-    pub fn current_meta(&self) -> Option<SlotMeta> {
-        // SAFETY: as in current().
-        self.pos_valid.then(|| unsafe { self.pos.meta() })
-    }
-
-    /// The bytes of the packet handed out last, while they are still ours.
-    #[inline]
-    pub fn current(&self) -> &[u8] {
-        if self.pos_valid {
-            // SAFETY: its block is user-owned: either still being walked or
-            // pending, and both are only given back through &mut self.
-            unsafe { self.pos.bytes() }
-        } else {
-            &[]
         }
     }
 
     /// Whether a packet is ready without waiting.
     pub fn ready(&self) -> bool {
-        self.walk.is_some() || (self.status(self.cur) & libc::TP_STATUS_USER != 0 && !self.held.blocks(self.cur))
+        self.walk.is_some() || (self.status(self.cur) & libc::TP_STATUS_USER != 0 && !self.handed.held.blocks(self.cur))
     }
 
     /// Blocks that may still hold packets the kernel wrote before now: all
     /// but the run of returned blocks behind the current one.
     pub fn possibly_filled(&self) -> usize {
-        let mut free = 0;
-        let mut idx = self.cur;
-        for _ in 0..self.block_nr {
-            idx = if idx == 0 { self.block_nr - 1 } else { idx - 1 };
-            if Some(idx) != self.pending && self.status(idx) != libc::TP_STATUS_KERNEL {
-                break;
-            }
-            free += 1;
-        }
-        self.block_nr - free
+        self.handed.possibly_filled(self.cur, self.block_nr, |idx| self.status(idx) == libc::TP_STATUS_KERNEL)
     }
 
     fn advance_block(&mut self) {
@@ -186,11 +131,16 @@ impl BlockRing {
     }
 
     /// A block with impossible offsets: give it back (after the batch, if
-    /// one holds packets of it), move on, report.
+    /// one holds packets of it), move on, report. Cold: out of the
+    /// per-packet path of `take`.
+    #[cold]
+    #[inline(never)]
     fn corrupt(&mut self, what: String) -> Error {
-        self.pos_valid = false;
+        self.handed.forget_last();
         let idx = self.cur;
-        self.hand_back_or_hold(idx);
+        if let Some(idx) = self.handed.hold_or_return(idx) {
+            self.hand_back(idx);
+        }
         self.advance_block();
         Error::msg(format!("corrupted block {idx} on kernel ring: {what}"))
     }
@@ -202,7 +152,7 @@ impl BlockRing {
     #[inline(never)]
     fn enter_block(&mut self) -> Result<Option<Walk>> {
         for _ in 0..self.block_nr {
-            if self.status(self.cur) & libc::TP_STATUS_USER == 0 || self.held.blocks(self.cur) {
+            if self.status(self.cur) & libc::TP_STATUS_USER == 0 || self.handed.held.blocks(self.cur) {
                 return Ok(None);
             }
             let b = self.block(self.cur);
@@ -251,14 +201,14 @@ impl BlockRing {
         // SAFETY: the 48-byte header lies within `room`.
         let (mac, snap) = unsafe { FORMAT.extent(p) };
         if mac < SLL_END || mac.checked_add(snap).is_none_or(|end| end > room) {
-            return Err(self.corrupt_packet(format!("packet at {off}: mac offset {mac} + caplen {snap} > {room} bytes left")));
+            return Err(self.corrupt(format!("packet at {off}: mac offset {mac} + caplen {snap} > {room} bytes left")));
         }
         walk.left -= 1;
         if walk.left > 0 {
             // SAFETY: tp_next_offset lies within the header.
             let next = unsafe { read_u32(p, NEXT_OFFSET) } as usize;
             if next < SLL_END || next.checked_add(SLL_END).is_none_or(|end| end > room) {
-                return Err(self.corrupt_packet(format!("packet at {off}: next offset {next} leaves the block")));
+                return Err(self.corrupt(format!("packet at {off}: next offset {next} leaves the block")));
             }
             walk.offset = off + next;
             self.walk = Some(walk);
@@ -273,21 +223,13 @@ impl BlockRing {
             // Last packet: the block goes back once this packet is no longer
             // visible to the caller.
             self.walk = None;
-            self.pending = Some(self.cur);
+            self.handed.pending = Some(self.cur);
             self.cur = (self.cur + 1) % self.block_nr;
         }
         self.packets_consumed += 1;
         // SAFETY: SLL_END <= mac and mac + snap <= room were checked; the
-        // block stays user-owned until hand_back, which needs &mut self.
-        self.pos = unsafe { SlotPos::new(p, &FORMAT, mac, snap, SLL_END) };
-        self.pos_valid = true;
-        // SAFETY: as above.
-        Ok(Some(unsafe { Slot::new(&mut self.pos) }))
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn corrupt_packet(&mut self, what: String) -> Error {
-        self.corrupt(what)
+        // block stays user-owned until hand_back, which needs &mut self and
+        // comes after `handed` is released (release_pending, corrupt).
+        Ok(Some(unsafe { self.handed.show(SlotPos::new(p, &FORMAT, mac, snap, SLL_END)) }))
     }
 }

@@ -6,8 +6,8 @@
 //! a batch keeps its frames until it is released.
 
 use super::geometry::RingGeometry;
-use super::held::Held;
-use super::slot::{HeaderFormat, Slot, SlotMeta, SlotPos};
+use super::held::Handed;
+use super::slot::{HeaderFormat, Slot, SlotPos};
 use super::status::{self, Width};
 use crate::error::{Error, Result};
 
@@ -24,13 +24,9 @@ pub struct FrameRing {
     frame_nr: usize,
     cursor: usize,
     format: &'static HeaderFormat,
-    /// The frame handed out last, to give back on the next call, and where
-    /// its bytes are (while `pos_valid`).
-    pending: Option<usize>,
-    pos: SlotPos,
-    pos_valid: bool,
-    /// What a batch keeps (frames are handed back when it is released).
-    held: Held,
+    /// The frame handed out last (given back on the next call) and what a
+    /// batch keeps (frames handed back when it is released).
+    pub(super) handed: Handed,
     /// Frames consumed since activation.
     pub consumed: u64,
     /// The mapping the ring lives in, kept alive as long as the ring.
@@ -55,10 +51,7 @@ impl FrameRing {
             frame_nr: g.frame_nr as usize,
             cursor: 0,
             format: HeaderFormat::of(g.version),
-            pending: None,
-            pos: SlotPos::default(),
-            pos_valid: false,
-            held: Held::default(),
+            handed: Handed::default(),
             consumed: 0,
             keep: None,
         }
@@ -90,36 +83,21 @@ impl FrameRing {
     /// Give the last handed-out frame back to the kernel (or, holding, keep
     /// it for the batch).
     pub fn release_pending(&mut self) {
-        self.pos_valid = false;
-        if let Some(idx) = self.pending.take() {
-            if self.held.on {
-                self.held.units.push(idx);
-            } else {
-                self.hand_back(idx);
-            }
+        if let Some(idx) = self.handed.release() {
+            self.hand_back(idx);
         }
     }
 
     /// Whether the next frame is ready, without taking it.
     pub fn ready(&self) -> bool {
-        self.status(self.cursor) & libc::TP_STATUS_USER as u64 != 0 && !self.held.blocks(self.cursor)
+        self.status(self.cursor) & libc::TP_STATUS_USER as u64 != 0 && !self.handed.held.blocks(self.cursor)
     }
 
     /// Frames that may still hold packets the kernel wrote before now (for
     /// the filter-change rule): every frame except the run of already
     /// returned ones just behind the cursor.
     pub fn possibly_filled(&self) -> usize {
-        let mut free = 0;
-        let mut idx = self.cursor;
-        for _ in 0..self.frame_nr {
-            idx = if idx == 0 { self.frame_nr - 1 } else { idx - 1 };
-            // The pending frame was already delivered: it counts as free.
-            if Some(idx) != self.pending && self.status(idx) != libc::TP_STATUS_KERNEL as u64 {
-                break;
-            }
-            free += 1;
-        }
-        self.frame_nr - free
+        self.handed.possibly_filled(self.cursor, self.frame_nr, |idx| self.status(idx) == libc::TP_STATUS_KERNEL as u64)
     }
 
     /// The next packet, or `None` when the kernel has not filled the next
@@ -127,60 +105,26 @@ impl FrameRing {
     pub fn take(&mut self) -> Result<Option<Slot<'_>>> {
         self.release_pending();
         let idx = self.cursor;
-        if self.status(idx) & libc::TP_STATUS_USER as u64 == 0 || self.held.blocks(idx) {
+        if self.status(idx) & libc::TP_STATUS_USER as u64 == 0 || self.handed.held.blocks(idx) {
             return Ok(None);
         }
         let f = self.frame(idx);
         // SAFETY: the frame is user-owned (Acquire load above) and its
         // header lies within its first 32 bytes.
         let (mac, snap) = unsafe { self.format.extent(f) };
-        self.pending = Some(idx);
+        self.handed.pending = Some(idx);
         self.cursor = (idx + 1) % self.frame_nr;
         self.consumed += 1;
         if mac < SLL_END || mac.checked_add(snap).is_none_or(|end| end > self.frame_size) {
-            self.pos_valid = false;
             return Err(Error::msg(format!(
                 "corrupted frame on kernel ring mac offset {mac} + caplen {snap} > frame len {}",
                 self.frame_size
             )));
         }
         // SAFETY: SLL_END <= mac and mac + snap <= frame_size were checked;
-        // the frame stays user-owned until release_pending, which needs
-        // &mut self, so not while the slot borrows the ring.
-        self.pos = unsafe { SlotPos::new(f, self.format, mac, snap, SLL_END) };
-        self.pos_valid = true;
-        // SAFETY: as above.
-        Ok(Some(unsafe { Slot::new(&mut self.pos) }))
-    }
-
-    /// The bytes of the packet handed out last, while it is still ours.
-    #[inline]
-    pub fn current(&self) -> &[u8] {
-        if self.pos_valid {
-            // SAFETY: the frame is user-owned until release_pending, which
-            // needs &mut self.
-            unsafe { self.pos.bytes() }
-        } else {
-            &[]
-        }
-    }
-
-    /// Metadata of the packet handed out last, while it is still ours.
-    pub fn current_meta(&self) -> Option<SlotMeta> {
-        // SAFETY: as in current().
-        self.pos_valid.then(|| unsafe { self.pos.meta() })
-    }
-
-    pub(super) fn held_mut(&mut self) -> &mut Held {
-        &mut self.held
-    }
-
-    pub fn held(&self) -> &Held {
-        &self.held
-    }
-
-    /// Where the packet handed out last is, while it is still ours.
-    pub(super) fn current_pos(&self) -> Option<SlotPos> {
-        self.pos_valid.then_some(self.pos)
+        // the frame stays user-owned until release_pending (which releases
+        // `handed` first) and that needs &mut self, so not while the slot
+        // borrows the ring.
+        Ok(Some(unsafe { self.handed.show(SlotPos::new(f, self.format, mac, snap, SLL_END)) }))
     }
 }

@@ -69,37 +69,32 @@ impl RxRing {
         }
     }
 
+    /// What the ring has handed out: the same bookkeeping for both shapes.
+    #[inline]
+    fn handed(&self) -> &held::Handed {
+        match self {
+            RxRing::Frames(r) => &r.handed,
+            RxRing::Blocks(r) => &r.handed,
+        }
+    }
+
+    fn handed_mut(&mut self) -> &mut held::Handed {
+        match self {
+            RxRing::Frames(r) => &mut r.handed,
+            RxRing::Blocks(r) => &mut r.handed,
+        }
+    }
+
     /// The bytes of the packet handed out last (after its in-place edits),
     /// while it is still user-owned; empty otherwise.
     #[inline]
     pub fn current(&self) -> &[u8] {
-        match self {
-            RxRing::Frames(r) => r.current(),
-            RxRing::Blocks(r) => r.current(),
-        }
+        self.handed().current()
     }
 
     /// Metadata of the packet handed out last, while it is still user-owned.
     pub fn current_meta(&self) -> Option<SlotMeta> {
-        match self {
-            RxRing::Frames(r) => r.current_meta(),
-            RxRing::Blocks(r) => r.current_meta(),
-        }
-    }
-
-    #[inline]
-    fn held(&self) -> &held::Held {
-        match self {
-            RxRing::Frames(r) => r.held(),
-            RxRing::Blocks(r) => r.held(),
-        }
-    }
-
-    fn held_mut(&mut self) -> &mut held::Held {
-        match self {
-            RxRing::Frames(r) => r.held_mut(),
-            RxRing::Blocks(r) => r.held_mut(),
-        }
+        self.handed().current_meta()
     }
 
     fn hand_back(&mut self, idx: usize) {
@@ -113,23 +108,17 @@ impl RxRing {
     /// the frames/blocks holding them user-owned, until `release_held`.
     pub fn hold(&mut self) {
         self.release_pending();
-        self.held_mut().on = true;
+        self.handed_mut().held.on = true;
     }
 
     /// Keep the packet handed out last in the batch.
     pub fn keep_current(&mut self) {
-        let pos = match self {
-            RxRing::Frames(r) => r.current_pos(),
-            RxRing::Blocks(r) => r.current_pos(),
-        };
-        if let Some(p) = pos {
-            self.held_mut().keep(p);
-        }
+        self.handed_mut().keep_current();
     }
 
     /// How many packets the batch kept.
     pub fn held_len(&self) -> usize {
-        self.held().len()
+        self.handed().held.len()
     }
 
     /// Kept packet `i` (`i < held_len()`): its bytes, after delivery's
@@ -139,13 +128,13 @@ impl RxRing {
         // SAFETY: held frames/blocks go back to the kernel only in
         // release_held (&mut self); the block being walked stays
         // user-owned while it is walked.
-        unsafe { self.held().packet(i) }
+        unsafe { self.handed().held.packet(i) }
     }
 
     /// End a batch: everything it kept goes back to the kernel.
     #[inline]
     pub fn release_held(&mut self) {
-        if self.held().on {
+        if self.handed().held.on {
             self.release_held_units();
         }
     }
@@ -154,11 +143,11 @@ impl RxRing {
     #[inline(never)]
     fn release_held_units(&mut self) {
         self.release_pending();
-        let units = std::mem::take(&mut self.held_mut().units);
+        let units = std::mem::take(&mut self.handed_mut().held.units);
         for &idx in &units {
             self.hand_back(idx);
         }
-        let held = self.held_mut();
+        let held = &mut self.handed_mut().held;
         held.units = units;
         held.clear();
     }

@@ -193,12 +193,6 @@ pub struct SlotPos {
     floor: usize,
 }
 
-impl Default for SlotPos {
-    fn default() -> Self {
-        SlotPos { base: std::ptr::null_mut(), fmt: &HeaderFormat::V3, start: 0, len: 0, floor: 0 }
-    }
-}
-
 impl SlotPos {
     /// # Safety
     /// `base .. base + start + len` must lie in ring memory owned by user
@@ -216,9 +210,6 @@ impl SlotPos {
     /// The frame or block must still be user-owned (not handed back).
     #[inline]
     pub(crate) unsafe fn bytes<'a>(&self) -> &'a [u8] {
-        if self.base.is_null() {
-            return &[];
-        }
         // SAFETY: caller's contract plus the constructor's bounds.
         unsafe { std::slice::from_raw_parts(self.base.add(self.start), self.len) }
     }
@@ -228,9 +219,6 @@ impl SlotPos {
     /// # Safety
     /// As for [`SlotPos::bytes`].
     pub(crate) unsafe fn meta(&self) -> SlotMeta {
-        if self.base.is_null() {
-            return SlotMeta::default();
-        }
         // SAFETY: caller's contract: the header is readable user-owned memory.
         unsafe { decode(self.base, self.fmt) }
     }
@@ -500,13 +488,14 @@ pub struct SlotBuf {
     buf: Vec<u64>,
     headroom: usize,
     len: usize,
-    pos: SlotPos,
+    /// Where the slot taken last is (its edits move it).
+    pos: Option<SlotPos>,
 }
 
 impl SlotBuf {
     pub fn new(data: &[u8], headroom: usize) -> SlotBuf {
         let start = HeaderFormat::V3.sll_end() + headroom;
-        let mut b = SlotBuf { buf: vec![0u64; (start + data.len()).div_ceil(8)], headroom, len: data.len(), pos: SlotPos::default() };
+        let mut b = SlotBuf { buf: vec![0u64; (start + data.len()).div_ceil(8)], headroom, len: data.len(), pos: None };
         b.bytes_mut()[start..start + data.len()].copy_from_slice(data);
         b
     }
@@ -540,9 +529,9 @@ impl SlotBuf {
         // SAFETY: the heap buffer is owned by self and borrowed mutably for
         // the slot's lifetime; it holds the header, the sockaddr_ll, the
         // headroom and the data, exactly as the position says.
-        self.pos = unsafe { SlotPos::new(self.buf.as_mut_ptr() as *mut u8, f, floor + self.headroom, self.len, floor) };
+        let pos = unsafe { SlotPos::new(self.buf.as_mut_ptr() as *mut u8, f, floor + self.headroom, self.len, floor) };
         // SAFETY: as above.
-        unsafe { Slot::new(&mut self.pos) }
+        unsafe { Slot::new(self.pos.insert(pos)) }
     }
 }
 
