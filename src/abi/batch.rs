@@ -62,15 +62,15 @@ impl Default for ringcap_packet {
 
 /// A descriptor for a delivered packet.
 fn describe(hdr: &PacketHeader, data: *const u8, m: &SlotMeta) -> ringcap_packet {
-    let vlan = m.vlan_valid();
+    let (vlan_tpid, vlan_tci) = m.vlan().unwrap_or((0, 0));
     ringcap_packet {
         data,
         caplen: hdr.caplen,
         len: hdr.len,
         ts_ns: m.ts_ns(),
         status: m.status,
-        vlan_tci: if vlan { m.vlan_tci } else { 0 },
-        vlan_tpid: if vlan { m.vlan_tpid_or_default() } else { 0 },
+        vlan_tci,
+        vlan_tpid,
         rxhash: m.rxhash,
         ifindex: m.link.ifindex,
         protocol: u16::from_be(m.link.protocol_be),
@@ -104,7 +104,7 @@ fn describe_slot(hdr: &PacketHeader, data: *const u8, slot: &Slot<'_>) -> ringca
 }
 
 fn ts_source(status: u32) -> u8 {
-    match (SlotMeta { status, ..Default::default() }).ts_source() {
+    match TsSource::of(status) {
         TsSource::Software => RINGCAP_TS_SOURCE_SOFTWARE,
         TsSource::Hardware => RINGCAP_TS_SOURCE_HARDWARE,
     }

@@ -372,7 +372,7 @@ impl<'a> Packet<'a> {
     /// The VLAN tag the kernel took off (and that `data` has back in):
     /// (TPID, TCI).
     pub fn vlan(&self) -> Option<(u16, u16)> {
-        self.meta.vlan_valid().then(|| (self.meta.vlan_tpid_or_default(), self.meta.vlan_tci))
+        self.meta.vlan()
     }
 
     /// The flow hash (TPACKET_V3; 0 otherwise).

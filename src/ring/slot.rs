@@ -40,19 +40,17 @@ pub struct SlotMeta {
 impl SlotMeta {
     /// TP_STATUS_VLAN_VALID, or a non-zero TCI (kernels that predate the flag).
     pub fn vlan_valid(&self) -> bool {
-        self.status & libc::TP_STATUS_VLAN_VALID != 0 || self.vlan_tci != 0
+        vlan_present(self.status, self.vlan_tci)
     }
 
-    /// Which clock stamped the packet: the kernel marks NIC stamps
-    /// (TP_STATUS_TS_RAW_HARDWARE, or the old SYS_HARDWARE); anything else
-    /// is the host's clock (TP_STATUS_TS_SOFTWARE, or the packet socket's
-    /// own fallback when no source was asked for).
+    /// The VLAN tag the kernel took off, as (TPID, TCI), if any.
+    pub fn vlan(&self) -> Option<(u16, u16)> {
+        self.vlan_valid().then(|| (self.vlan_tpid_or_default(), self.vlan_tci))
+    }
+
+    /// Which clock stamped the packet.
     pub fn ts_source(&self) -> TsSource {
-        if self.status & (libc::TP_STATUS_TS_RAW_HARDWARE | libc::TP_STATUS_TS_SYS_HARDWARE) != 0 {
-            TsSource::Hardware
-        } else {
-            TsSource::Software
-        }
+        TsSource::of(self.status)
     }
 
     /// Nanoseconds since the epoch.
@@ -62,11 +60,25 @@ impl SlotMeta {
 
     /// The tag's TPID, 0x8100 when the kernel did not say.
     pub fn vlan_tpid_or_default(&self) -> u16 {
-        if self.status & libc::TP_STATUS_VLAN_TPID_VALID != 0 && self.vlan_tpid != 0 {
-            self.vlan_tpid
-        } else {
-            0x8100
-        }
+        vlan_tpid(self.status, self.vlan_tpid)
+    }
+}
+
+/// Whether a header carries a VLAN tag the kernel took off:
+/// TP_STATUS_VLAN_VALID, or a non-zero TCI (kernels that predate the flag).
+#[inline]
+fn vlan_present(status: u32, tci: u16) -> bool {
+    status & libc::TP_STATUS_VLAN_VALID != 0 || tci != 0
+}
+
+/// A tag's TPID: the header's when TP_STATUS_VLAN_TPID_VALID says it is
+/// there, else 0x8100.
+#[inline]
+fn vlan_tpid(status: u32, tpid: u16) -> u16 {
+    if status & libc::TP_STATUS_VLAN_TPID_VALID != 0 && tpid != 0 {
+        tpid
+    } else {
+        0x8100
     }
 }
 
@@ -175,6 +187,20 @@ impl HeaderFormat {
 pub enum TsSource {
     Software,
     Hardware,
+}
+
+impl TsSource {
+    /// From a header's `tp_status`: the kernel marks NIC stamps
+    /// (TP_STATUS_TS_RAW_HARDWARE, or the old SYS_HARDWARE); anything else
+    /// is the host's clock (TP_STATUS_TS_SOFTWARE, or the packet socket's
+    /// own fallback when no source was asked for).
+    pub fn of(status: u32) -> TsSource {
+        if status & (libc::TP_STATUS_TS_RAW_HARDWARE | libc::TP_STATUS_TS_SYS_HARDWARE) != 0 {
+            TsSource::Hardware
+        } else {
+            TsSource::Software
+        }
+    }
 }
 
 /// Where a handed-out packet's bytes are: kept by the ring, so that after a
@@ -324,13 +350,11 @@ impl<'r> Slot<'r> {
         let status = self.status();
         // SAFETY: as in u32_at.
         let tci = unsafe { read_u16(self.pos.base, tci_at) };
-        if status & libc::TP_STATUS_VLAN_VALID == 0 && tci == 0 {
+        if !vlan_present(status, tci) {
             return None;
         }
         // SAFETY: as above.
-        let tpid = unsafe { read_u16(self.pos.base, tpid_at) };
-        let tpid = if status & libc::TP_STATUS_VLAN_TPID_VALID != 0 && tpid != 0 { tpid } else { 0x8100 };
-        Some((tpid, tci))
+        Some((vlan_tpid(status, unsafe { read_u16(self.pos.base, tpid_at) }), tci))
     }
 
     /// The flow hash (TPACKET_V3; 0 otherwise).
