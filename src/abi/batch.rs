@@ -11,7 +11,7 @@
 
 use std::ffi::{c_int, c_uchar};
 
-use super::handle::{not_activated, pcap_t, Engine};
+use super::handle::{no_ring, pcap_t, Engine};
 use crate::error::{code, Error};
 use crate::packet::PacketHeader;
 use crate::ring::{Slot, SlotMeta, TsSource};
@@ -107,14 +107,6 @@ fn ts_source(status: u32) -> u8 {
     match TsSource::of(status) {
         TsSource::Software => RINGCAP_TS_SOURCE_SOFTWARE,
         TsSource::Hardware => RINGCAP_TS_SOURCE_HARDWARE,
-    }
-}
-
-/// The failure for handles that have no ring.
-fn no_ring(engine: &Engine, what: &str) -> Error {
-    match engine {
-        Engine::Inactive(_) => not_activated(),
-        _ => Error::msg(format!("{what}: not a live capture")),
     }
 }
 

@@ -8,7 +8,7 @@
 use std::ffi::{c_char, c_int, c_uint};
 
 use super::cstr::write_errbuf;
-use super::handle::{not_activated, pcap_t, Engine};
+use super::handle::{no_ring, pcap_t, Engine};
 use crate::capture::{normalize_snaplen, RingOverride};
 use crate::error::{code, Error};
 use crate::ring::geometry::{self, Limits, RingGeometry, RingRequest, Version};
@@ -184,8 +184,7 @@ pub unsafe extern "C" fn ringcap_get_ring_info(p: *mut pcap_t, out: *mut ringcap
         };
         let i = match &*guard {
             Engine::Live(c) => c.ring_info(),
-            Engine::Inactive(_) => return h.fail(&not_activated()),
-            _ => return h.fail(&Error::msg("ringcap_get_ring_info: not a live capture")),
+            other => return h.fail(&no_ring(other, "ringcap_get_ring_info")),
         };
         let info = ringcap_ring_info {
             version: i.rx.version.number(),
@@ -275,8 +274,7 @@ pub unsafe extern "C" fn ringcap_stats_ex(p: *mut pcap_t, out: *mut ringcap_stat
         };
         let s = match &*guard {
             Engine::Live(c) => c.stats_ex(),
-            Engine::Inactive(_) => return h.fail(&not_activated()),
-            _ => Err(Error::msg("ringcap_stats_ex: not a live capture")),
+            other => return h.fail(&no_ring(other, "ringcap_stats_ex")),
         };
         match s {
             Ok(s) => {

@@ -295,6 +295,15 @@ pub(crate) fn not_activated() -> Error {
     Error::new(code::NOT_ACTIVATED, "This handle hasn't been activated yet")
 }
 
+/// The failure for a call that needs a live capture's ring: not activated
+/// yet, or not a live capture (savefile, `pcap_open_dead`).
+pub(crate) fn no_ring(engine: &Engine, what: &str) -> Error {
+    match engine {
+        Engine::Inactive(_) => not_activated(),
+        _ => Error::msg(format!("{what}: not a live capture")),
+    }
+}
+
 /// The standard "already activated" failure.
 pub(crate) fn already_activated() -> Error {
     Error::new(code::ACTIVATED, "can't perform  operation on activated capture")
