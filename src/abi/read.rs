@@ -109,12 +109,8 @@ pub unsafe extern "C" fn pcap_next_ex(p: *mut pcap_t, pkt_header: *mut *mut pcap
                 if let Engine::Live(c) = &mut *g {
                     match c.next_ready() {
                         Some(Ok((hdr, data))) => {
-                            // SAFETY: as below.
-                            unsafe {
-                                *h.next_hdr.get() = hdr;
-                                *pkt_header = h.next_hdr.get();
-                                *pkt_data = data.as_ptr();
-                            }
+                            // SAFETY: the out pointers were checked non-null.
+                            unsafe { hand_out(h, hdr, data, pkt_header, pkt_data) };
                             return 1;
                         }
                         Some(Err(e)) => {
@@ -128,19 +124,30 @@ pub unsafe extern "C" fn pcap_next_ex(p: *mut pcap_t, pkt_header: *mut *mut pcap
         }
         with_source(p, "pcap_next_ex", |src, h| match src.next_packet()? {
             Next::Packet(hdr, data) => {
-                // SAFETY: next_hdr is this handle's own storage; the out
-                // pointers were checked non-null and point to caller memory.
-                unsafe {
-                    *h.next_hdr.get() = hdr;
-                    *pkt_header = h.next_hdr.get();
-                    *pkt_data = data.as_ptr();
-                }
+                // SAFETY: the out pointers were checked non-null.
+                unsafe { hand_out(h, hdr, data, pkt_header, pkt_data) };
                 Ok(1)
             }
             Next::Timeout => Ok(0),
             Next::Eof => Ok(code::BREAK),
         })
     })
+}
+
+/// `pcap_next_ex`'s answer: the header in the handle's own storage (valid
+/// until the next read; `ringcap_packet_meta` reads it too), the data where
+/// it is.
+///
+/// # Safety
+/// `pkt_header` and `pkt_data` must be non-null and point to caller memory.
+unsafe fn hand_out(h: &pcap_t, hdr: PacketHeader, data: &[u8], pkt_header: *mut *mut pcap_pkthdr, pkt_data: *mut *const u8) {
+    // SAFETY: next_hdr is this handle's own storage, not borrowed by
+    // anyone; the out pointers are the caller's contract.
+    unsafe {
+        *h.next_hdr.get() = hdr;
+        *pkt_header = h.next_hdr.get();
+        *pkt_data = data.as_ptr();
+    }
 }
 
 /// `pcap_next(p, &hdr)`: the next packet's data with `*hdr` filled, or NULL
