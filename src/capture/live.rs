@@ -324,24 +324,15 @@ impl LiveCapture {
             if self.breaker.take() {
                 return Err(break_error());
             }
-            let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
-            let delivered = match self.rx.take()? {
-                Some(mut slot) => match self.d.deliver(&mut slot, consumed)? {
-                    Some(h) => {
-                        visit(&h, &slot.data()[..h.caplen as usize], &slot);
-                        Some(h)
-                    }
-                    None => None,
-                },
-                None => return Ok(()),
-            };
-            if let Some(h) = delivered {
-                if keep {
-                    self.rx.keep_current();
-                    self.batch.push(h);
-                }
-                self.batch_len += 1;
+            let consumed = self.consumed_for_filter();
+            let Some(mut slot) = self.rx.take()? else { return Ok(()) };
+            let Some(h) = self.d.deliver(&mut slot, consumed)? else { continue };
+            visit(&h, &slot.data()[..h.caplen as usize], &slot);
+            if keep {
+                self.rx.keep_current();
+                self.batch.push(h);
             }
+            self.batch_len += 1;
         }
         Ok(())
     }
@@ -431,10 +422,6 @@ impl LiveCapture {
     /// How long a read waits for packets, in ms: 0 in non-blocking mode,
     /// -1 without a timeout.
     pub fn read_timeout_ms(&self) -> i32 {
-        self.poll_timeout()
-    }
-
-    fn poll_timeout(&self) -> i32 {
         if self.nonblock {
             0
         } else if self.timeout_ms > 0 {
@@ -449,7 +436,7 @@ impl LiveCapture {
     /// pcap_wait_for_frames_mmap, with the pcap timeout honoured for every
     /// TPACKET version).
     fn wait(&mut self) -> Result<Woke> {
-        self.wait_for(self.poll_timeout())
+        self.wait_for(self.read_timeout_ms())
     }
 
     /// As `wait`, with an explicit poll timeout in ms (-1: none, 0: do not
@@ -565,7 +552,7 @@ impl LiveCapture {
             if self.breaker.take() {
                 return Err(break_error());
             }
-            let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
+            let consumed = self.consumed_for_filter();
             let Some(mut slot) = self.rx.take()? else { break };
             if let Some(h) = self.d.deliver(&mut slot, consumed)? {
                 self.shared.current.set(&slot);
@@ -579,6 +566,16 @@ impl LiveCapture {
         Ok(pkts)
     }
 
+    /// The ring's count of frames/blocks handed back, for `deliver`: it
+    /// needs it only while a userland filter is on (to know when to stop).
+    #[inline]
+    fn consumed_for_filter(&self) -> u64 {
+        if self.d.filters_in_userland() {
+            self.rx.consumed().0
+        } else {
+            0
+        }
+    }
 }
 
 impl PacketSource for LiveCapture {
@@ -614,7 +611,7 @@ impl PacketSource for LiveCapture {
             if self.breaker.take() {
                 return Err(break_error());
             }
-            let consumed = self.rx.consumed().0;
+            let consumed = self.consumed_for_filter();
             let delivered = match self.rx.take()? {
                 Some(mut slot) => self.d.deliver(&mut slot, consumed)?,
                 None => {
@@ -646,7 +643,7 @@ impl LiveCapture {
         if self.batch_len != 0 || self.breaker.pending() {
             return None;
         }
-        let consumed = if self.d.filters_in_userland() { self.rx.consumed().0 } else { 0 };
+        let consumed = self.consumed_for_filter();
         let mut slot = match self.rx.take() {
             Ok(Some(slot)) => slot,
             Ok(None) => return None,
