@@ -131,30 +131,28 @@ impl Delivery {
         let tp_snaplen = slot.len() as u32;
         let mut extra = 0u32;
         if self.cooked {
-            extra = if self.linktype == DLT_LINUX_SLL2 {
-                let mut h = [0u8; SLL2_HDR_LEN];
+            // Room for the larger of the two headers; only `n` bytes are used.
+            let mut h = [0u8; SLL2_HDR_LEN];
+            let n = if self.linktype == DLT_LINUX_SLL2 {
                 h[0..2].copy_from_slice(&m.link.protocol_be.to_ne_bytes());
                 h[4..8].copy_from_slice(&(m.link.ifindex as u32).to_be_bytes());
                 h[8..10].copy_from_slice(&m.link.hatype.to_be_bytes());
                 h[10] = m.link.pkttype;
                 h[11] = m.link.halen;
                 h[12..20].copy_from_slice(&m.link.addr);
-                if !slot.prepend(&h) {
-                    return Err(Error::msg("cooked-mode frame doesn't have room for sll header"));
-                }
-                SLL2_HDR_LEN as u32
+                SLL2_HDR_LEN
             } else {
-                let mut h = [0u8; SLL_HDR_LEN];
                 h[0..2].copy_from_slice(&(m.link.pkttype as u16).to_be_bytes());
                 h[2..4].copy_from_slice(&m.link.hatype.to_be_bytes());
                 h[4..6].copy_from_slice(&(m.link.halen as u16).to_be_bytes());
                 h[6..14].copy_from_slice(&m.link.addr);
                 h[14..16].copy_from_slice(&m.link.protocol_be.to_ne_bytes());
-                if !slot.prepend(&h) {
-                    return Err(Error::msg("cooked-mode frame doesn't have room for sll header"));
-                }
-                SLL_HDR_LEN as u32
+                SLL_HDR_LEN
             };
+            if !slot.prepend(&h[..n]) {
+                return Err(Error::msg("cooked-mode frame doesn't have room for sll header"));
+            }
+            extra = n as u32;
         }
         if let Some(prog) = &self.userland.program {
             if consumed < self.userland.until_consumed {
