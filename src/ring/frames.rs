@@ -70,8 +70,13 @@ impl FrameRing {
     }
 
     fn status(&self, idx: usize) -> u64 {
+        self.status_at(self.frame(idx))
+    }
+
+    /// The status word of frame `f` (a pointer from `frame`).
+    fn status_at(&self, f: *mut u8) -> u64 {
         // SAFETY: the status word is at offset 0 of a mapped, 16-aligned frame.
-        unsafe { status::load(self.frame(idx), self.width()) }
+        unsafe { status::load(f, self.width()) }
     }
 
     pub(super) fn hand_back(&mut self, idx: usize) {
@@ -105,10 +110,11 @@ impl FrameRing {
     pub fn take(&mut self) -> Result<Option<Slot<'_>>> {
         self.release_pending();
         let idx = self.cursor;
-        if self.status(idx) & libc::TP_STATUS_USER as u64 == 0 || self.handed.held.blocks(idx) {
+        // Located once: finding a frame costs a division.
+        let f = self.frame(idx);
+        if self.status_at(f) & libc::TP_STATUS_USER as u64 == 0 || self.handed.held.blocks(idx) {
             return Ok(None);
         }
-        let f = self.frame(idx);
         // SAFETY: the frame is user-owned (Acquire load above) and its
         // header lies within its first 32 bytes.
         let (mac, snap) = unsafe { self.format.extent(f) };
