@@ -3,8 +3,10 @@
 //!
 //! Ownership: `pcap_create`, `pcap_open_live`, `pcap_open_dead*` and the
 //! offline openers allocate a handle; `pcap_close` is its one free function.
-//! Pointers the handle hands out (`pcap_geterr`'s buffer, `pcap_next_ex`'s
-//! header) live as long as the handle.
+//! Pointers into the handle's own storage (`pcap_geterr`'s buffer,
+//! `pcap_next_ex`'s header, `ringcap_packet_meta`'s descriptor) stay
+//! dereferenceable as long as the handle; their contents are rewritten by
+//! the next call that fills them.
 //!
 //! Re-entrancy: a `pcap_loop`/`pcap_dispatch` callback may call back into
 //! the same handle. The engine (the capture or file reader) is borrowed
