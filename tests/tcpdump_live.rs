@@ -257,12 +257,22 @@ fn tcpdump_preloaded_prints_the_same_packets() {
     assert_eq!(compare_with(Lib::Preload, &["tcp or udp or arp"], true), offline_selection("tcp or udp or arp"));
     let lib = lib_dir();
     let out = with_veth(move |v| {
-        Command::new("tcpdump")
+        let mut child = Command::new("tcpdump")
             .args(["-n", "-c", "1", "-i", &v.a])
             .env("LD_PRELOAD", lib.join("libringcap.so"))
             .env("RINGCAP_TPACKET_VERSION", "7")
-            .output()
-            .expect("tcpdump")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tcpdump");
+        // Had the knob been ignored, tcpdump would wait for a packet that
+        // never comes: stop it, and the check below fails.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
     })
     .expect("namespaces");
     let err = String::from_utf8_lossy(&out.stderr);
