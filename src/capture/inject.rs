@@ -891,6 +891,8 @@ pub fn transmit_queue(s: &mut Sender, sock: &PacketSocket, buf: &[u8], sync: boo
         last_due
     };
     let record_len = |r: &(usize, PacketHeader, &[u8])| std::mem::size_of::<PacketHeader>() + r.2.len();
+    // Sliced per batch: with `sync` a batch is often one record.
+    let all_frames: Vec<&[u8]> = records.iter().map(|r| r.2).collect();
     let mut i = 0;
     while i < records.len() {
         let mut j = records.len();
@@ -901,8 +903,8 @@ pub fn transmit_queue(s: &mut Sender, sock: &PacketSocket, buf: &[u8], sync: boo
                 j += 1;
             }
         }
-        let frames: Vec<&[u8]> = records[i..j].iter().map(|r| r.2).collect();
-        let o = s.send_numbered(sock, &frames, Mode::Batch, i);
+        let frames = &all_frames[i..j];
+        let o = s.send_numbered(sock, frames, Mode::Batch, i);
         stamps.extend_from_slice(s.stamps());
         // Sent and discarded records are the ones before where it stopped.
         let done = o.sent + o.discarded.len();
