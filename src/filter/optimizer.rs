@@ -1317,10 +1317,8 @@ mod tests {
         // root: jeq #1 ? (x: jeq #2 ? r1 : r2) : r3, with r1 and r3 both
         // `ret #1`. Depth-first, true first: root 0, x 1, r1 2, r2 3, r3 4.
         let mut ir = Ir::default();
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
-        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 1)]);
-        let x = ir.block_with(jmp(BPF_JEQ), 2, ld);
+        let root = ir.byte_test(0, 1);
+        let x = ir.byte_test(1, 2);
         let r1 = ir.new_block((BPF_RET | BPF_K) as i32, 1);
         let r2 = ir.new_block((BPF_RET | BPF_K) as i32, 0);
         let r3 = ir.new_block((BPF_RET | BPF_K) as i32, 1);
@@ -1336,12 +1334,10 @@ mod tests {
     fn merged_blocks_make_their_predecessors_identical() {
         // Two tests of byte 1 with the same (merged) successors become one.
         let mut ir = Ir::default();
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
-        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let root = ir.byte_test(0, 1);
         let mut tests = Vec::new();
         for _ in 0..2 {
-            let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 1)]);
-            let t = ir.block_with(jmp(BPF_JEQ), 2, ld);
+            let t = ir.byte_test(1, 2);
             let yes = ir.new_block((BPF_RET | BPF_K) as i32, 7);
             let no = ir.new_block((BPF_RET | BPF_K) as i32, 0);
             (ir.bm(t).jt, ir.bm(t).jf) = (Some(yes), Some(no));
