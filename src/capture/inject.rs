@@ -1019,5 +1019,4 @@ mod tests {
         assert_eq!(default_tx_frames(9088), 28);
         assert_eq!(default_tx_frames(65_616), 8);
     }
-
 }
