@@ -33,11 +33,11 @@ struct Seen {
     protocol: u16,
 }
 
-/// Receive with batches until `want` frames came or 5 s passed; returns what
-/// each looked like and (rxhash, ts_ns, ifindex, ts_source) for each.
 /// (rxhash, ts_ns, ifindex, ts_source) of a received frame.
 type Extra = (u32, u64, i32, TsSource);
 
+/// Receive with batches of at most `max` until `want` frames came or 5 s
+/// passed; returns what each looked like and its `Extra`.
 fn collect(cap: &mut Capture, want: usize, max: usize) -> (Vec<Seen>, Vec<Extra>) {
     let (mut seen, mut extra) = (Vec::new(), Vec::new());
     let deadline = Instant::now() + Duration::from_secs(5);

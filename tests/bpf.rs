@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use common::{build_c, root, run, Against};
+use common::{assert_same_lines, build_c, root, run, Against};
 
 /// Expressions compiled by the system libpcap on a dead Ethernet handle.
 /// (`ip6 protochain` loops with backward jumps; its AH branch can spin forever
@@ -106,16 +106,7 @@ fn same_on_both(args: &[&str]) -> String {
             String::from_utf8(out.stdout).unwrap()
         })
         .collect();
-    let (sys, ours) = (&outputs[0], &outputs[1]);
-    let diff: Vec<String> = sys
-        .lines()
-        .zip(ours.lines())
-        .filter(|(a, b)| a != b)
-        .take(20)
-        .map(|(a, b)| format!("libpcap: {a}\nringcap: {b}"))
-        .collect();
-    assert!(diff.is_empty(), "bpf_diff {args:?}: first differences:\n{}", diff.join("\n"));
-    assert_eq!(ours.lines().count(), sys.lines().count(), "bpf_diff {args:?}: line counts");
+    assert_same_lines(&format!("bpf_diff {args:?}"), &outputs[0], &outputs[1]);
     outputs.into_iter().next().unwrap()
 }
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::netns::{frame, ip, with_veth, Sender};
-use common::{build_c, start_until_ready, Against};
+use common::{assert_same_lines, build_c, start_until_ready, Against};
 
 fn run(against: Against) -> (String, String) {
     let exe = build_c("devices", against, &[]);
@@ -32,9 +32,6 @@ fn devices_and_setup_match_libpcap() {
     let (ours, our_err) = run(Against::Ringcap);
     assert!(sys.contains("dev rca flags=0x"), "{sys}");
     assert!(sys.contains("protocol filter: arp=2 other=0"), "{sys}");
-    let diff: Vec<String> =
-        sys.lines().zip(ours.lines()).filter(|(a, b)| a != b).map(|(a, b)| format!("libpcap: {a}\nringcap: {b}")).collect();
-    assert!(diff.is_empty(), "{}", diff.join("\n"));
-    assert_eq!(ours.lines().count(), sys.lines().count());
+    assert_same_lines("devices", &sys, &ours);
     assert_eq!(our_err, sys_err);
 }

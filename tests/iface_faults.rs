@@ -51,9 +51,15 @@ fn send(tx: &Sender, v: &Veth, seqs: std::ops::Range<u32>) {
     }
 }
 
+/// The program's line for test frame `i` (sent by `send`), with the
+/// required select timeout it saw then.
+fn frame_line(i: u32, required: &str) -> String {
+    format!("frame {i} len=100 caplen=100 required={required}")
+}
+
 fn expect_frames(d: &mut Driven, seqs: std::ops::Range<u32>) {
     for i in seqs {
-        d.expect_line(LINE, &format!("frame {i} len=100 caplen=100 required=none"));
+        d.expect_line(LINE, &frame_line(i, "none"));
     }
 }
 
@@ -109,7 +115,7 @@ fn run(scenario: Scenario, against: Against, api: &'static str, version: u32) ->
                 send(&tx, v, 0..3);
                 ip(&["link", "set", &v.a, "down"]);
                 for i in 0..3 {
-                    d.expect_line(LINE, &format!("frame {i} len=100 caplen=100 required=1ms"));
+                    d.expect_line(LINE, &frame_line(i, "1ms"));
                 }
                 ip(&["link", "del", &v.a]);
             }
@@ -155,15 +161,15 @@ fn expected(scenario: Scenario, api: &str) -> String {
         "batch" => "ringcap_next_batch",
         _ => unreachable!(),
     };
-    let frames = |r: std::ops::Range<u32>| r.map(|i| format!("frame {i} len=100 caplen=100 required=none\n")).collect::<String>();
+    let frames = |r: std::ops::Range<u32>, required: &str| r.map(|i| frame_line(i, required) + "\n").collect::<String>();
     let select = api == "select";
     let timeout = |t: &str| if select { format!("select timeout: {t}\n") } else { String::new() };
     let body = match scenario {
         Scenario::Bounce => {
-            frames(0..3) + &timeout("1ms") + &timeout("none") + &frames(3..6) + &timeout("1ms")
+            frames(0..3, "none") + &timeout("1ms") + &timeout("none") + &frames(3..6, "none") + &timeout("1ms")
         }
-        Scenario::Delete | Scenario::Netns => frames(0..3),
-        Scenario::Queued => (0..3).map(|i| format!("frame {i} len=100 caplen=100 required=1ms\n")).collect(),
+        Scenario::Delete | Scenario::Netns => frames(0..3, "none"),
+        Scenario::Queued => frames(0..3, "1ms"),
     };
     format!("READY\n{}{body}{call} = -1 [The interface disappeared]\n", timeout("none"))
 }

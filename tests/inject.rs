@@ -655,7 +655,7 @@ fn breakloop_interrupts_a_blocked_send() {
 }
 
 /// `sync`: records go out spaced as their timestamps are: never early, and
-/// late by at most 3 ms in one of three attempts (a loaded machine may
+/// late by at most 10 ms in one of three attempts (a loaded machine may
 /// delay the sender now and then; a pacing bug fails every attempt).
 #[test]
 fn send_queue_pacing() {

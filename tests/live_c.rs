@@ -6,7 +6,7 @@
 mod common;
 
 use common::netns::{frame, ip, with_veth, Sender};
-use common::{build_c, start_until_ready, Against};
+use common::{assert_same_lines, build_c, start_until_ready, Against};
 
 fn run_live_api(against: Against) -> String {
     let exe = build_c("live_api", against, &[]);
@@ -28,12 +28,5 @@ fn live_api_matches_libpcap() {
     let sys = run_live_api(Against::System);
     let ours = run_live_api(Against::Ringcap);
     assert_eq!(sys.lines().filter(|l| l.contains("caplen=")).count(), 12, "libpcap captured the frames:\n{sys}");
-    let diff: Vec<String> = sys
-        .lines()
-        .zip(ours.lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| format!("libpcap: {a}\nringcap: {b}"))
-        .collect();
-    assert!(diff.is_empty(), "{} differences:\n{}", diff.len(), diff.join("\n"));
-    assert_eq!(ours.lines().count(), sys.lines().count());
+    assert_same_lines("live_api", &sys, &ours);
 }

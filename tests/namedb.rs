@@ -10,7 +10,7 @@ mod common;
 use std::process::Command;
 
 use common::private_etc::PrivateEtc;
-use common::{build_c, command, Against};
+use common::{assert_same_lines, build_c, command, Against};
 
 const HOSTS: &str = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.1.2.3 rc-alpha\n\
                      10.1.2.4 rc-multi\n10.1.2.5 rc-multi\nfd00::7 rc-six\n";
@@ -71,14 +71,7 @@ fn same_on_both(etc: &PrivateEtc, args: &[&str]) -> String {
             String::from_utf8(out.stdout).unwrap()
         })
         .collect();
-    let diff: Vec<String> = outs[0]
-        .lines()
-        .zip(outs[1].lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| format!("libpcap: {a}\nringcap: {b}"))
-        .collect();
-    assert!(diff.is_empty(), "namedb {args:?} differs:\n{}", diff.join("\n"));
-    assert_eq!(outs[0].lines().count(), outs[1].lines().count(), "namedb {args:?}: line counts\n{}", outs[1]);
+    assert_same_lines(&format!("namedb {args:?}"), &outs[0], &outs[1]);
     outs.into_iter().next().unwrap()
 }
 

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::netns::{with_veth, Sender};
-use common::{lib_dir, Against};
+use common::{assert_same_lines, lib_dir, Against};
 
 /// Frames that fit the veth MTU.
 fn frames() -> Vec<Vec<u8>> {
@@ -155,15 +155,7 @@ fn compare_with(ours: Lib, args: &[&str], expect_some: bool) -> usize {
     if expect_some {
         assert!(printed(&sys_out) > 0, "libpcap's tcpdump printed packets for {args:?}");
     }
-    let diff: Vec<String> = sys_out
-        .lines()
-        .zip(our_out.lines())
-        .filter(|(a, b)| a != b)
-        .take(10)
-        .map(|(a, b)| format!("libpcap: {a}\nringcap: {b}"))
-        .collect();
-    assert!(diff.is_empty(), "tcpdump {args:?} differs:\n{}", diff.join("\n"));
-    assert_eq!(our_out.lines().count(), sys_out.lines().count(), "tcpdump {args:?}: number of lines");
+    assert_same_lines(&format!("tcpdump {args:?}"), &sys_out, &our_out);
     // "listening on ...", and the kernel's closing counts.
     assert_eq!(our_err, sys_err, "tcpdump {args:?}: stderr");
     printed(&sys_out)
@@ -265,12 +257,22 @@ fn tcpdump_preloaded_prints_the_same_packets() {
     assert_eq!(compare_with(Lib::Preload, &["tcp or udp or arp"], true), offline_selection("tcp or udp or arp"));
     let lib = lib_dir();
     let out = with_veth(move |v| {
-        Command::new("tcpdump")
+        let mut child = Command::new("tcpdump")
             .args(["-n", "-c", "1", "-i", &v.a])
             .env("LD_PRELOAD", lib.join("libringcap.so"))
             .env("RINGCAP_TPACKET_VERSION", "7")
-            .output()
-            .expect("tcpdump")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tcpdump");
+        // Had the knob been ignored, tcpdump would wait for a packet that
+        // never comes: stop it, and the check below fails.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
     })
     .expect("namespaces");
     let err = String::from_utf8_lossy(&out.stderr);

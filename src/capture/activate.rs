@@ -52,10 +52,6 @@ pub struct Activated {
     pub warning: Option<Error>,
 }
 
-fn os_err(what: &str, e: &std::io::Error) -> Error {
-    Error::os(what, e)
-}
-
 /// The snapshot length libpcap uses for a requested one.
 pub fn normalize_snaplen(snaplen: i32) -> u32 {
     if snaplen <= 0 || snaplen as u32 > MAXIMUM_SNAPLEN {
@@ -71,14 +67,14 @@ fn bind(sock: &PacketSocket, ifindex: i32, protocol_be: u16) -> Result<()> {
         return Err(match e.raw_os_error() {
             Some(libc::ENETDOWN) => Error::new(code::IFACE_NOT_UP, ""),
             Some(libc::ENODEV) => Error::new(code::NO_SUCH_DEVICE, ""),
-            _ => os_err("bind", &e),
+            _ => Error::os("bind", &e),
         });
     }
     match sock.take_error() {
-        Err(e) => Err(os_err("getsockopt (SO_ERROR)", &e)),
+        Err(e) => Err(Error::os("getsockopt (SO_ERROR)", &e)),
         Ok(libc::ENETDOWN) => Err(Error::new(code::IFACE_NOT_UP, "")),
         Ok(0) => Ok(()),
-        Ok(e) => Err(os_err("bind", &std::io::Error::from_raw_os_error(e))),
+        Ok(e) => Err(Error::os("bind", &std::io::Error::from_raw_os_error(e))),
     }
 }
 
@@ -86,7 +82,7 @@ fn bind(sock: &PacketSocket, ifindex: i32, protocol_be: u16) -> Result<()> {
 /// with a tag, or 64 KiB with segmentation offloads (GSO/GRO/TSO/UFO/LRO).
 fn device_max_packet(sock: &PacketSocket, device: &str) -> Result<u32> {
     let fd = sock.as_fd();
-    let mtu = netdev::mtu(fd, device).map_err(|e| os_err("SIOCGIFMTU", &e))?;
+    let mtu = netdev::mtu(fd, device).map_err(|e| Error::os("SIOCGIFMTU", &e))?;
     let offload = [netdev::ETHTOOL_GTSO, netdev::ETHTOOL_GUFO, netdev::ETHTOOL_GGSO, netdev::ETHTOOL_GGRO]
         .iter()
         .any(|&cmd| netdev::ethtool_value(fd, device, cmd).is_ok_and(|v| v != 0))
@@ -112,7 +108,7 @@ fn enable_hw_timestamps(sock: &PacketSocket, device: &str, tstamp_type: i32) -> 
                 ))
             }
             Some(libc::EOPNOTSUPP) | Some(libc::ERANGE) => Some(Error::new(code::WARNING_TSTAMP_TYPE_NOTSUP, "")),
-            _ => return Err(os_err("SIOCSHWTSTAMP failed", &e)),
+            _ => return Err(Error::os("SIOCSHWTSTAMP failed", &e)),
         },
     };
     let source = if tstamp_type == tstamp::PCAP_TSTAMP_ADAPTER {
@@ -120,7 +116,7 @@ fn enable_hw_timestamps(sock: &PacketSocket, device: &str, tstamp_type: i32) -> 
     } else {
         tstamp::SOF_TIMESTAMPING_RAW_HARDWARE
     };
-    sock.set_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP, source as i32).map_err(|e| os_err("can't set PACKET_TIMESTAMP", &e))?;
+    sock.set_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP, source as i32).map_err(|e| Error::os("can't set PACKET_TIMESTAMP", &e))?;
     Ok(warning)
 }
 
@@ -186,15 +182,15 @@ fn setup_ring(sock: &mut PacketSocket, mut g: RingGeometry, mut tx: Option<RingG
             Ok(()) => return Ok(g),
             Err(RingSetupError::Rx(e)) if e.raw_os_error() == Some(libc::ENOMEM) => match geometry::shrink(&g) {
                 Some(s) => g = s,
-                None => return Err(os_err("can't create rx ring on packet socket", &e)),
+                None => return Err(Error::os("can't create rx ring on packet socket", &e)),
             },
             Err(RingSetupError::Tx(e)) if e.raw_os_error() == Some(libc::ENOMEM) => match tx.as_ref().and_then(geometry::shrink) {
                 Some(s) => tx = Some(s),
-                None => return Err(os_err("can't create tx ring on packet socket", &e)),
+                None => return Err(Error::os("can't create tx ring on packet socket", &e)),
             },
-            Err(RingSetupError::Rx(e)) => return Err(os_err("can't create rx ring on packet socket", &e)),
-            Err(RingSetupError::Tx(e)) => return Err(os_err("can't create tx ring on packet socket", &e)),
-            Err(RingSetupError::Map(e)) => return Err(os_err("can't mmap rx ring", &e)),
+            Err(RingSetupError::Rx(e)) => return Err(Error::os("can't create rx ring on packet socket", &e)),
+            Err(RingSetupError::Tx(e)) => return Err(Error::os("can't create tx ring on packet socket", &e)),
+            Err(RingSetupError::Map(e)) => return Err(Error::os("can't mmap rx ring", &e)),
         }
     }
 }
@@ -242,7 +238,7 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         }
         (arphrd, _) = netdev::hwaddr(sock.as_fd(), &device).map_err(|e| match e.raw_os_error() {
             Some(libc::ENODEV) => Error::new(code::NO_SUCH_DEVICE, ""),
-            _ => os_err("SIOCGIFHWADDR", &e),
+            _ => Error::os("SIOCGIFHWADDR", &e),
         })?;
         let wireless = std::path::Path::new(&format!("/sys/class/net/{device}/wireless")).exists();
         match for_arphrd(arphrd, &device, wireless) {
@@ -252,14 +248,14 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
                 (linktype, dlt_list, cooked) = (DLT_LINUX_SLL, COOKED_DLTS.to_vec(), true);
             }
         }
-        ifindex = netdev::ifindex(sock.as_fd(), &device).map_err(|e| os_err("SIOCGIFINDEX", &e))?;
+        ifindex = netdev::ifindex(sock.as_fd(), &device).map_err(|e| Error::os("SIOCGIFINDEX", &e))?;
         bind(&sock, ifindex, 0)?;
     }
     if opts.promisc {
-        sock.add_promisc(ifindex).map_err(|e| os_err("setsockopt (PACKET_ADD_MEMBERSHIP)", &e))?;
+        sock.add_promisc(ifindex).map_err(|e| Error::os("setsockopt (PACKET_ADD_MEMBERSHIP)", &e))?;
     }
     match sock.set_int(libc::SOL_PACKET, libc::PACKET_AUXDATA, 1) {
-        Err(e) if e.raw_os_error() != Some(libc::ENOPROTOOPT) => return Err(os_err("setsockopt (PACKET_AUXDATA)", &e)),
+        Err(e) if e.raw_os_error() != Some(libc::ENOPROTOOPT) => return Err(Error::os("setsockopt (PACKET_AUXDATA)", &e)),
         _ => {}
     }
     if cooked && snapshot < 21 {
@@ -272,12 +268,12 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
         return Err(match e.raw_os_error() {
             Some(libc::ENOPROTOOPT) => Error::msg("Kernel doesn't support memory-mapped capture; a 2.6.27 or later 2.x kernel is required, with CONFIG_PACKET_MMAP specified for 2.x kernels"),
             Some(libc::EINVAL) => Error::msg(format!("Kernel doesn't support {version}")),
-            _ => os_err(&format!("can't get {version} header len on packet socket"), &e),
+            _ => Error::os(format!("can't get {version} header len on packet socket"), &e),
         });
     }
-    sock.set_version(version).map_err(|e| os_err(&format!("can't activate {version} on packet socket"), &e))?;
+    sock.set_version(version).map_err(|e| Error::os(format!("can't activate {version} on packet socket"), &e))?;
     let reserve = VLAN_TAG_LEN + if cooked { SLL2_EXTRA } else { 0 };
-    sock.set_int(libc::SOL_PACKET, libc::PACKET_RESERVE, reserve as i32).map_err(|e| os_err("setsockopt (PACKET_RESERVE)", &e))?;
+    sock.set_int(libc::SOL_PACKET, libc::PACKET_RESERVE, reserve as i32).map_err(|e| Error::os("setsockopt (PACKET_RESERVE)", &e))?;
 
     let dev_max = if any { 65535 + 18 } else { device_max_packet(&sock, &device)? };
     if let Some(t) = opts.tstamp_type {
@@ -296,12 +292,12 @@ pub fn activate(mut opts: Options, breaker: Arc<Breaker>) -> Result<Activated> {
     // The snapshot length as a kernel filter, so the ring never fills with
     // bytes that would be cut off afterwards.
     if snapshot < dev_max {
-        sock.attach_filter(&[Insn::stmt(BPF_RET | BPF_K, snapshot)]).map_err(|e| os_err("can't attach snapshot filter", &e))?;
+        sock.attach_filter(&[Insn::stmt(BPF_RET | BPF_K, snapshot)]).map_err(|e| Error::os("can't attach snapshot filter", &e))?;
     }
     let protocol = if opts.protocol == 0 { libc::ETH_P_ALL as u16 } else { opts.protocol };
     bind(&sock, ifindex, protocol.to_be())?;
     if opts.nonblock {
-        sock.set_nonblocking(true).map_err(|e| os_err("F_SETFL", &e))?;
+        sock.set_nonblocking(true).map_err(|e| Error::os("F_SETFL", &e))?;
     }
     let rx = sock.rx_ring().ok_or_else(|| Error::msg("rx ring missing after setup"))?;
     let sender = inject::Sender::mapped(&sock, &tx, &tx_link, &opts.tx, breaker.clone())?;

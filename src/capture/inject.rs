@@ -206,10 +206,6 @@ impl FrameLimit {
     }
 }
 
-fn os(what: &str, e: &io::Error) -> Error {
-    Error::os(what, e)
-}
-
 /// Before the rings: the socket options that must precede them, and the TX
 /// ring geometry (none for "any" and cooked sockets, which cannot send).
 pub fn prepare(sock: &PacketSocket, o: &TxOptions, link: &TxLink, version: Version, reserve: u32, limits: &Limits) -> Result<TxPlan> {
@@ -218,14 +214,14 @@ pub fn prepare(sock: &PacketSocket, o: &TxOptions, link: &TxLink, version: Versi
         return Ok(plan);
     }
     let fd = sock.as_fd();
-    let mtu = netdev::mtu(fd, &link.device).map_err(|e| os("SIOCGIFMTU", &e))?;
-    let (arphrd, _) = netdev::hwaddr(fd, &link.device).map_err(|e| os("SIOCGIFHWADDR", &e))?;
+    let mtu = netdev::mtu(fd, &link.device).map_err(|e| Error::os("SIOCGIFMTU", &e))?;
+    let (arphrd, _) = netdev::hwaddr(fd, &link.device).map_err(|e| Error::os("SIOCGIFHWADDR", &e))?;
     let ethernet = arphrd == libc::ARPHRD_ETHER || arphrd == libc::ARPHRD_LOOPBACK;
     if o.loss {
-        sock.set_int(libc::SOL_PACKET, libc::PACKET_LOSS, 1).map_err(|e| os("setsockopt (PACKET_LOSS)", &e))?;
+        sock.set_int(libc::SOL_PACKET, libc::PACKET_LOSS, 1).map_err(|e| Error::os("setsockopt (PACKET_LOSS)", &e))?;
     }
     if o.data_offset.is_some() {
-        sock.set_int(libc::SOL_PACKET, libc::PACKET_TX_HAS_OFF, 1).map_err(|e| os("setsockopt (PACKET_TX_HAS_OFF)", &e))?;
+        sock.set_int(libc::SOL_PACKET, libc::PACKET_TX_HAS_OFF, 1).map_err(|e| Error::os("setsockopt (PACKET_TX_HAS_OFF)", &e))?;
     }
     let mut layout = TxLayout { data_offset: o.data_offset, vnet: false };
     if o.linear && ethernet {
@@ -261,7 +257,7 @@ pub fn prepare(sock: &PacketSocket, o: &TxOptions, link: &TxLink, version: Versi
 
 /// PACKET_QDISC_BYPASS.
 pub fn set_bypass(sock: &PacketSocket, on: bool) -> Result<()> {
-    sock.set_int(libc::SOL_PACKET, libc::PACKET_QDISC_BYPASS, on as i32).map_err(|e| os("setsockopt (PACKET_QDISC_BYPASS)", &e))
+    sock.set_int(libc::SOL_PACKET, libc::PACKET_QDISC_BYPASS, on as i32).map_err(|e| Error::os("setsockopt (PACKET_QDISC_BYPASS)", &e))
 }
 
 /// How errors are worded and device-queue drops handled.
@@ -469,7 +465,7 @@ impl Sender {
                 }
             }
             if self.ring.is_none() {
-                return sock.send(pkt, 0).map_err(|e| os("send", &e));
+                return sock.send(pkt, 0).map_err(|e| Error::os("send", &e));
             }
         }
         let o = self.send(sock, &[pkt], Mode::Single);
@@ -776,10 +772,10 @@ impl Sender {
                 "{}packet of {len} bytes does not fit in a {frame_size}-byte TX ring frame (at most {max} bytes; see ringcap_set_tx_ring or RINGCAP_TX_RING)",
                 if mode == Mode::Batch { format!("frame {n}: ") } else { String::new() }
             ),
-            (Stop::Os(e), Mode::Single) => return os("send", e),
+            (Stop::Os(e), Mode::Single) => return Error::os("send", e),
             (Stop::Os(e), Mode::Batch) => format!("{} (at frame {n})", crate::error::with_errno("send", e)),
             (Stop::WrongFormat(e), Mode::Single) => match e {
-                Some(e) => return os("send", e),
+                Some(e) => return Error::os("send", e),
                 None => "send: the kernel refused the frame as malformed".to_string(),
             },
             (Stop::WrongFormat(e), Mode::Batch) => format!(
@@ -895,6 +891,8 @@ pub fn transmit_queue(s: &mut Sender, sock: &PacketSocket, buf: &[u8], sync: boo
         last_due
     };
     let record_len = |r: &(usize, PacketHeader, &[u8])| std::mem::size_of::<PacketHeader>() + r.2.len();
+    // Sliced per batch: with `sync` a batch is often one record.
+    let all_frames: Vec<&[u8]> = records.iter().map(|r| r.2).collect();
     let mut i = 0;
     while i < records.len() {
         let mut j = records.len();
@@ -905,8 +903,8 @@ pub fn transmit_queue(s: &mut Sender, sock: &PacketSocket, buf: &[u8], sync: boo
                 j += 1;
             }
         }
-        let frames: Vec<&[u8]> = records[i..j].iter().map(|r| r.2).collect();
-        let o = s.send_numbered(sock, &frames, Mode::Batch, i);
+        let frames = &all_frames[i..j];
+        let o = s.send_numbered(sock, frames, Mode::Batch, i);
         stamps.extend_from_slice(s.stamps());
         // Sent and discarded records are the ones before where it stopped.
         let done = o.sent + o.discarded.len();
@@ -1021,5 +1019,4 @@ mod tests {
         assert_eq!(default_tx_frames(9088), 28);
         assert_eq!(default_tx_frames(65_616), 8);
     }
-
 }

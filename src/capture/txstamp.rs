@@ -136,15 +136,7 @@ pub struct Stamper {
     stash: Arc<parking_lot::Mutex<Stash>>,
 }
 
-fn os(what: &str, e: &io::Error) -> Error {
-    Error::os(what, e)
-}
-
 impl Stamper {
-    pub fn mode(&self) -> TxTimestamps {
-        self.mode
-    }
-
     pub fn on(&self) -> bool {
         self.mode != TxTimestamps::Off
     }
@@ -156,18 +148,18 @@ impl Stamper {
 
     /// Switch to `mode` on `sock`, whose TX ring has `ring_frames` frames.
     pub fn set(&mut self, sock: &PacketSocket, mode: TxTimestamps, ring_frames: usize) -> Result<()> {
-        let cur = sock.get_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP).map_err(|e| os("getsockopt (PACKET_TIMESTAMP)", &e))? as u32;
+        let cur = sock.get_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP).map_err(|e| Error::os("getsockopt (PACKET_TIMESTAMP)", &e))? as u32;
         let bits = mode.ring_bits();
         sock.set_int(libc::SOL_PACKET, libc::PACKET_TIMESTAMP, ((cur & !self.ring_bits) | bits) as i32)
-            .map_err(|e| os("can't set PACKET_TIMESTAMP", &e))?;
+            .map_err(|e| Error::os("can't set PACKET_TIMESTAMP", &e))?;
         self.ring_bits = bits;
         if bits != 0 {
             // The ring writes a stamp only if the kernel stamped the skb at
             // all, which SO_TIMESTAMPNS asks for.
-            sock.set_int(libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1).map_err(|e| os("setsockopt (SO_TIMESTAMPNS)", &e))?;
+            sock.set_int(libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1).map_err(|e| Error::os("setsockopt (SO_TIMESTAMPNS)", &e))?;
         }
         sock.set_int(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, mode.socket_flags() as i32)
-            .map_err(|e| os("setsockopt (SO_TIMESTAMPING)", &e))?;
+            .map_err(|e| Error::os("setsockopt (SO_TIMESTAMPING)", &e))?;
         let was_on = self.on();
         self.mode = mode;
         if !self.on() {

@@ -155,15 +155,13 @@ pub fn to_program(ir: &mut Ir, root: BlockId) -> Result<Program, String> {
 mod tests {
     use super::*;
     use crate::bpf;
-    use crate::filter::ir::jmp;
 
     /// `ldb [0]; jeq #1`: true to a block of `n` statements ending in
     /// `ret #1`, false to `ret #2`, which the layout puts after the long
     /// block: the false branch spans `n + 1` instructions.
     fn branch_over(n: usize) -> Program {
         let mut ir = Ir::default();
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
-        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let root = ir.byte_test(0, 1);
         let body: Vec<(u16, u32)> = (0..n).map(|i| (BPF_LDX | BPF_IMM, i as u32)).collect();
         let s = ir.slist(&body);
         let long = ir.block_with((BPF_RET | BPF_K) as i32, 1, s);
@@ -205,8 +203,7 @@ mod tests {
         // Two long blocks: the root's true branch reaches the first
         // directly, its false branch the second past the first.
         let mut ir = Ir::default();
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
-        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let root = ir.byte_test(0, 1);
         let mut longs = Vec::new();
         for r in [1u32, 2] {
             let body: Vec<(u16, u32)> = (0..300).map(|i| (BPF_LDX | BPF_IMM, i)).collect();

@@ -138,6 +138,13 @@ impl Ir {
         b
     }
 
+    /// Test graphs' usual block: `ldb [off]; jeq #k`.
+    #[cfg(test)]
+    pub fn byte_test(&mut self, off: u32, k: u32) -> BlockId {
+        let ld = self.slist(&[(BPF_LD | BPF_B | BPF_ABS, off)]);
+        self.block_with(jmp(BPF_JEQ), k, ld)
+    }
+
     pub fn unmark_all(&mut self) {
         self.cur_mark = self.cur_mark.wrapping_add(1);
     }

@@ -165,7 +165,6 @@ const KEYWORDS: &[(&str, T)] = &[
     ("hsls", T::HSLS),
 ];
 
-/// Names that scan as numbers.
 /// A keyword's bytes and token.
 type Keyword = (&'static [u8], T);
 
@@ -180,6 +179,7 @@ static KEYWORDS_BY_FIRST_BYTE: Lazy<Vec<Vec<Keyword>>> = Lazy::new(|| {
     by
 });
 
+/// Names that scan as numbers.
 const NAMED_NUMBERS: &[(&str, u32)] = &[
     ("icmptype", 0),
     ("icmpcode", 1),

@@ -257,11 +257,11 @@ impl<'a> Optimizer<'a> {
         self.dom[base + member / 32] & (1 << (member % 32)) != 0
     }
 
-    /// The `i`-th block of a level, in visiting order (the last found
-    /// first).
-    fn at_level(&self, level: usize, i: usize) -> Option<BlockId> {
-        let (start, end) = (self.level_start[level], self.level_start[level + 1]);
-        (i < end - start).then(|| self.by_level[end - 1 - i])
+    /// The indexes in `by_level` of a level's blocks, in visiting order
+    /// (the last found first). An owned range: loop bodies change the
+    /// graph, never the levels of the round.
+    fn level(&self, level: usize) -> std::iter::Rev<std::ops::Range<usize>> {
+        (self.level_start[level]..self.level_start[level + 1]).rev()
     }
 
     // ---- set-up ------------------------------------------------------------
@@ -398,9 +398,8 @@ impl<'a> Optimizer<'a> {
         let r = self.id(self.root) * nw;
         self.dom[r..r + nw].iter_mut().for_each(|x| *x = 0);
         for level in (0..=self.root_level()).rev() {
-            let mut at = 0;
-            while let Some(b) = self.at_level(level, at) {
-                at += 1;
+            for at in self.level(level) {
+                let b = self.by_level[at];
                 let id = self.id(b);
                 self.dom[id * nw + id / 32] |= 1 << (id % 32);
                 if let (Some(t), Some(f)) = (self.jt(b), self.jf(b)) {
@@ -440,9 +439,8 @@ impl<'a> Optimizer<'a> {
             self.edge_dom[id * ew..id * ew + ew].iter_mut().for_each(|x| *x = 0);
         }
         for level in (0..=self.root_level()).rev() {
-            let mut at = 0;
-            while let Some(b) = self.at_level(level, at) {
-                at += 1;
+            for at in self.level(level) {
+                let b = self.by_level[at];
                 self.propagate_edge_dominators((b, true));
                 self.propagate_edge_dominators((b, false));
             }
@@ -497,17 +495,15 @@ impl<'a> Optimizer<'a> {
     fn compute_liveness(&mut self) {
         let maxlevel = self.root_level();
         for i in (0..=maxlevel).rev() {
-            let mut at = 0;
-            while let Some(p) = self.at_level(i, at) {
-                at += 1;
+            for at in self.level(i) {
+                let p = self.by_level[at];
                 self.block_liveness(p);
                 self.ir.bm(p).out_use = 0;
             }
         }
         for i in 1..=maxlevel {
-            let mut at = 0;
-            while let Some(p) = self.at_level(i, at) {
-                at += 1;
+            for at in self.level(i) {
+                let p = self.by_level[at];
                 let (t, f) = (self.jt(p).expect("inner block"), self.jf(p).expect("inner block"));
                 let out = self.ir.b(t).in_use | self.ir.b(f).in_use;
                 let blk = self.ir.bm(p);
@@ -523,9 +519,8 @@ impl<'a> Optimizer<'a> {
             self.ir.bm(b).in_edges = None;
         }
         for level in (1..=self.root_level()).rev() {
-            let mut at = 0;
-            while let Some(b) = self.at_level(level, at) {
-                at += 1;
+            for at in self.level(level) {
+                let b = self.by_level[at];
                 for e in [(b, true), (b, false)] {
                     let child = self.get(e).expect("inner block");
                     let eid = self.edge_id(e);
@@ -1148,9 +1143,8 @@ impl<'a> Optimizer<'a> {
         let maxlevel = self.root_level();
         self.collect_in_edges();
         for i in (0..=maxlevel).rev() {
-            let mut at = 0;
-            while let Some(p) = self.at_level(i, at) {
-                at += 1;
+            for at in self.level(i) {
+                let p = self.by_level[at];
                 self.simulate_block(p, do_stmts)?;
             }
         }
@@ -1158,18 +1152,16 @@ impl<'a> Optimizer<'a> {
             return Ok(());
         }
         for i in 1..=maxlevel {
-            let mut at = 0;
-            while let Some(p) = self.at_level(i, at) {
-                at += 1;
+            for at in self.level(i) {
+                let p = self.by_level[at];
                 self.thread_jump((p, true));
                 self.thread_jump((p, false));
             }
         }
         self.collect_in_edges();
         for i in 1..=maxlevel {
-            let mut at = 0;
-            while let Some(p) = self.at_level(i, at) {
-                at += 1;
+            for at in self.level(i) {
+                let p = self.by_level[at];
                 self.hoist_repeated_test(p, false);
                 self.hoist_repeated_test(p, true);
             }
@@ -1325,10 +1317,8 @@ mod tests {
         // root: jeq #1 ? (x: jeq #2 ? r1 : r2) : r3, with r1 and r3 both
         // `ret #1`. Depth-first, true first: root 0, x 1, r1 2, r2 3, r3 4.
         let mut ir = Ir::default();
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
-        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 1)]);
-        let x = ir.block_with(jmp(BPF_JEQ), 2, ld);
+        let root = ir.byte_test(0, 1);
+        let x = ir.byte_test(1, 2);
         let r1 = ir.new_block((BPF_RET | BPF_K) as i32, 1);
         let r2 = ir.new_block((BPF_RET | BPF_K) as i32, 0);
         let r3 = ir.new_block((BPF_RET | BPF_K) as i32, 1);
@@ -1344,12 +1334,10 @@ mod tests {
     fn merged_blocks_make_their_predecessors_identical() {
         // Two tests of byte 1 with the same (merged) successors become one.
         let mut ir = Ir::default();
-        let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 0)]);
-        let root = ir.block_with(jmp(BPF_JEQ), 1, ld);
+        let root = ir.byte_test(0, 1);
         let mut tests = Vec::new();
         for _ in 0..2 {
-            let ld = ir.slist(&[(BPF_LD | BPF_B | BPF_ABS, 1)]);
-            let t = ir.block_with(jmp(BPF_JEQ), 2, ld);
+            let t = ir.byte_test(1, 2);
             let yes = ir.new_block((BPF_RET | BPF_K) as i32, 7);
             let no = ir.new_block((BPF_RET | BPF_K) as i32, 0);
             (ir.bm(t).jt, ir.bm(t).jf) = (Some(yes), Some(no));

@@ -27,7 +27,6 @@ enum Format {
     Ng(NgReader),
 }
 
-
 /// Where the current record's bytes are.
 #[derive(Clone, Copy, Debug)]
 enum Current {

@@ -77,7 +77,7 @@ pub fn recv_stamp(fd: BorrowedFd<'_>) -> io::Result<Option<QueuedStamp>> {
                     out.software = stamp(ts[0].tv_sec as i64, ts[0].tv_nsec as i64);
                     out.hardware = stamp(ts[2].tv_sec as i64, ts[2].tv_nsec as i64);
                 }
-            } else if level == libc::SOL_SOCKET && ty == SO_TIMESTAMPING_NEW && payload >= 48 {
+            } else if level == libc::SOL_SOCKET && ty == SO_TIMESTAMPING_NEW && payload >= std::mem::size_of::<[[i64; 2]; 3]>() {
                 // SAFETY: the payload holds three pairs of i64 (checked).
                 let ts: [[i64; 2]; 3] = unsafe { std::ptr::read_unaligned(data as *const [[i64; 2]; 3]) };
                 out.software = stamp(ts[0][0], ts[0][1]);

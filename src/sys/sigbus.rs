@@ -15,7 +15,7 @@
 //! Async-signal-safety: the handler takes no lock and allocates nothing. It
 //! reads a fixed table of atomics (each slot a seqlock: an odd sequence
 //! number while the range is registered), and calls only `mmap`,
-//! `sigaction` and `raise`, which are system calls; it preserves `errno`.
+//! `sigaction` and `raise`, all async-signal-safe; it preserves `errno`.
 //!
 //! Limits: [`SLOTS`] ranges at a time ([`Guard::new`] returns `None` beyond,
 //! and the caller does without a mapping); a SIGBUS handler installed after
@@ -23,7 +23,7 @@
 //! handler is called without its `sa_mask` applied.
 
 use std::ffi::c_void;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// How many ranges can be protected at once.
@@ -150,6 +150,11 @@ impl Faults {
     /// while holding the guard's owner).
     #[inline]
     pub fn any(self) -> bool {
+        // The handler counts on the reading thread, inside the read: a
+        // relaxed load alone lets the compiler move the reads of the
+        // mapping this check vouches for after it (the std idiom for
+        // signal handlers: a compiler fence, no CPU fence).
+        compiler_fence(Ordering::Acquire);
         self.0.load(Ordering::Relaxed) != 0
     }
 }

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -31,8 +31,24 @@ impl Driven {
     /// piped.
     pub fn spawn(exe: &Path, args: &[&str], against: Against) -> Driven {
         let mut cmd = command(exe, against);
-        cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {}: {e}", exe.display()));
+        cmd.args(args);
+        let slow = match (against, std::env::var("RINGCAP_CHECK").as_deref()) {
+            (Against::Ringcap, Ok("valgrind")) => 10,
+            (Against::Ringcap, Ok("asan")) => 2,
+            _ => 1,
+        };
+        Driven::start(cmd, slow)
+    }
+
+    /// Start `cmd` as it is (no sanitizer wrapping, waits not stretched): a
+    /// program that is not a C test program, such as a Rust example.
+    pub fn spawn_command(cmd: Command) -> Driven {
+        Driven::start(cmd, 1)
+    }
+
+    fn start(mut cmd: Command, slow: u32) -> Driven {
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {:?}: {e}", cmd.get_program()));
         let out = BufReader::new(child.stdout.take().unwrap());
         let (tx, lines) = channel();
         std::thread::spawn(move || {
@@ -49,11 +65,6 @@ impl Driven {
             let _ = err.read_to_string(&mut s);
             s
         });
-        let slow = match (against, std::env::var("RINGCAP_CHECK").as_deref()) {
-            (Against::Ringcap, Ok("valgrind")) => 10,
-            (Against::Ringcap, Ok("asan")) => 2,
-            _ => 1,
-        };
         Driven { stdin: child.stdin.take(), child, slow, lines, stderr: Some(stderr), seen: Vec::new() }
     }
 

@@ -196,6 +196,19 @@ pub fn run_fuzz_targets(secs: u32, targets: &[&str]) {
     assert_eq!(log.matches("stat::number_of_executed_units").count(), targets.len(), "targets that ran:\n{log}");
 }
 
+/// Fail the test unless `ours` prints what the system libpcap's `sys` does,
+/// line for line: the differing lines (the first 20) side by side, then
+/// the line counts. `what` names the run in the message.
+pub fn assert_same_lines(what: &str, sys: &str, ours: &str) {
+    let diff: Vec<String> =
+        sys.lines().zip(ours.lines()).filter(|(a, b)| a != b).map(|(a, b)| format!("libpcap: {a}\nringcap: {b}")).collect();
+    assert!(diff.is_empty(), "{what}: {} lines differ, the first:\n{}", diff.len(), diff[..diff.len().min(20)].join("\n"));
+    let (n_sys, n_ours) = (sys.lines().count(), ours.lines().count());
+    let (who, longer) = if n_ours > n_sys { ("ringcap", ours) } else { ("libpcap", sys) };
+    let extra: Vec<&str> = longer.lines().skip(n_sys.min(n_ours)).take(20).collect();
+    assert_eq!(n_ours, n_sys, "{what}: line counts; {who}'s first extra lines:\n{}", extra.join("\n"));
+}
+
 pub mod child;
 /// A small deterministic random stream (xorshift64) for mutating fuzz
 /// corpora in replay tests: the same inputs on every run.
