@@ -203,10 +203,6 @@ impl PacketSocket {
         super::TxRing::mapped(self.map.clone()?, off, self.tx.as_ref()?, layout)
     }
 
-    pub fn rx_geometry(&self) -> Option<RingGeometry> {
-        self.rx
-    }
-
     pub fn tx_geometry(&self) -> Option<RingGeometry> {
         self.tx
     }
